@@ -1,0 +1,46 @@
+# The two commands that matter: `make up` (run Engram) and `make test` (run every test).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export PORT ?= 8000
+
+.PHONY: up test lint format check stop install install-dev clean
+
+up: install  ## run web + worker + beat, starting PostgreSQL and Redis when missing
+	$(BIN)/python -m config.up
+
+test: install-dev  ## lint, then the whole suite on real PostgreSQL+pgvector and Redis
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check: install  ## check the configuration: database, pgvector, Redis
+	$(BIN)/python -m config.up --check
+
+stop: install  ## stop an embedded PostgreSQL left running by manage.py commands
+	$(BIN)/python -m config.up --stop
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+clean:
+	rm -rf build *.egg-info

@@ -1,0 +1,29 @@
+"""Gunicorn settings, loaded with `gunicorn -c python:config.gunicorn` (see platform/Procfile).
+
+Kept in config/ rather than platform/ because gunicorn reads its settings as Python, and
+platform/ must hold no Python (its name would shadow the standard library's `platform`).
+"""
+
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("WEB_THREADS", "4"))
+worker_class = "gthread"
+# SDK clients hold connections open between chat turns; keep-alive saves a TCP handshake.
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "75"))
+timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
+graceful_timeout = 30
+accesslog = "-"
+errorlog = "-"
+
+
+def on_starting(server):
+    """Refuse to start on a bad configuration, with one line instead of a traceback per worker."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from config.preflight import exit_on_problems
+
+    exit_on_problems(redis=False)

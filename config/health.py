@@ -1,0 +1,92 @@
+"""/healthz (every part, for people and monitors) and /readyz (can this process serve)."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+WORKER_SEEN_KEY = "health:worker-last-seen"
+
+
+def worker_seen_now() -> None:
+    cache.set(WORKER_SEEN_KEY, time.time(), timeout=24 * 3600)
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _timed(check) -> dict:
+    started = time.perf_counter()
+    try:
+        result = check()
+    except Exception as exc:  # a health check reports failures, it never raises them
+        return {"status": "error", "detail": _one_line(exc)}
+    result.setdefault("status", "ok")
+    result["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
+    return result
+
+
+def _database() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('server_version')")
+        return {"server_version": cursor.fetchone()[0]}
+
+
+def _pgvector() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+        row = cursor.fetchone()
+    if row is None:
+        return {"status": "error", "detail": "extension vector not installed: run migrate"}
+    return {"version": row[0]}
+
+
+def _redis() -> dict:
+    client = cache._cache.get_client(write=True)  # Django's RedisCache wraps redis-py
+    client.ping()
+    return {}
+
+
+def _worker() -> dict:
+    last_seen = cache.get(WORKER_SEEN_KEY)
+    if last_seen is None:
+        return {"status": "error", "detail": "no Celery worker has reported yet"}
+    age = round(time.time() - last_seen, 1)
+    if age > settings.WORKER_HEARTBEAT_MAX_AGE:
+        return {"status": "error", "detail": f"last worker heartbeat {age} s ago", "age_s": age}
+    return {"age_s": age}
+
+
+def _migrations() -> dict:
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if pending:
+        return {"status": "error", "detail": f"{len(pending)} migrations not applied: run migrate"}
+    return {}
+
+
+def _report(checks: dict) -> JsonResponse:
+    results = {name: _timed(check) for name, check in checks.items()}
+    healthy = all(result["status"] == "ok" for result in results.values())
+    body = {"status": "ok" if healthy else "error", "checks": results}
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+@never_cache
+def healthz(request):
+    return _report(
+        {"database": _database, "pgvector": _pgvector, "redis": _redis, "worker": _worker}
+    )
+
+
+@never_cache
+def readyz(request):
+    return _report({"database": _database, "redis": _redis, "migrations": _migrations})

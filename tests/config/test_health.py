@@ -1,0 +1,64 @@
+import pytest
+from django.core.cache import cache
+
+from config.health import WORKER_SEEN_KEY, worker_seen_now
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_reports_every_part_ok_when_a_worker_was_seen(client):
+    worker_seen_now()
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert {name: check["status"] for name, check in body["checks"].items()} == {
+        "database": "ok",
+        "pgvector": "ok",
+        "redis": "ok",
+        "worker": "ok",
+    }
+    assert body["checks"]["pgvector"]["version"].startswith("0.8")
+
+
+def test_it_answers_503_naming_the_worker_when_none_reported(client):
+    cache.delete(WORKER_SEEN_KEY)
+
+    response = client.get("/healthz/")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["worker"]["detail"] == "no Celery worker has reported yet"
+
+
+def test_it_flags_a_stale_worker_heartbeat(client, settings):
+    cache.set(WORKER_SEEN_KEY, 0)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert "heartbeat" in response.json()["checks"]["worker"]["detail"]
+
+
+def test_it_is_ready_when_database_redis_and_migrations_are(client):
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert set(response.json()["checks"]) == {"database", "redis", "migrations"}
+
+
+def test_it_enabled_pgvector_in_the_first_memories_migration(django_db_blocker):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+        assert cursor.fetchone()[0] == "0.8.6"
+
+
+def test_it_serves_the_home_page_with_the_base_layout(client):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert b"/healthz" in response.content
+    assert b"htmx" in response.content
