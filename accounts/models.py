@@ -1,9 +1,26 @@
 from __future__ import annotations
 
+import secrets
+import string
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+
+_PUBLIC_ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def public_id(prefix: str, length: int = 16) -> str:
+    return prefix + "".join(secrets.choice(_PUBLIC_ID_ALPHABET) for _ in range(length))
+
+
+def new_org_id() -> str:
+    return public_id("org_")
+
+
+def new_project_id() -> str:
+    return public_id("proj_")
 
 
 class UserManager(BaseUserManager):
@@ -44,3 +61,130 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def username(self) -> str:
+        """The SDKs show a `username`; ours is the part of the email before the @."""
+        return self.email.split("@", 1)[0]
+
+
+class Organization(models.Model):
+    public_id = models.CharField(max_length=40, unique=True, default=new_org_id, editable=False)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    OWNER = "OWNER"
+    ADMIN = "ADMIN"
+    MEMBER = "MEMBER"
+    READER = "READER"
+
+
+# Roles that may change a project's settings, data and keys; READER only reads.
+WRITER_ROLES = frozenset({Role.OWNER, Role.ADMIN, Role.MEMBER})
+# Roles that may manage projects and members.
+MANAGER_ROLES = frozenset({Role.OWNER, Role.ADMIN})
+
+
+class Membership(models.Model):
+    """A user's role in an organization; it applies to all the organization's projects."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organization} as {self.role}"
+
+
+class Project(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="projects"
+    )
+    public_id = models.CharField(max_length=40, unique=True, default=new_project_id, editable=False)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    # Extraction settings (API-CONTRACT §5.16).
+    custom_instructions = models.TextField(blank=True, default="")
+    agent_custom_instructions = models.TextField(blank=True, default="")
+    custom_categories = models.JSONField(blank=True, null=True)
+    multilingual = models.BooleanField(default=False)
+    decay = models.BooleanField(default=False)
+    memory_depth = models.CharField(max_length=50, blank=True, default="")
+    usecase_setting = models.CharField(max_length=200, blank=True, default="")
+    inclusion_prompt = models.TextField(blank=True, default="")
+    exclusion_prompt = models.TextField(blank=True, default="")
+    retrieval_criteria = models.JSONField(blank=True, null=True)
+    # Requests per minute per API key; null means settings.API_RATE_LIMIT_PER_MINUTE.
+    rate_limit_per_minute = models.PositiveIntegerField(blank=True, null=True)
+    suspended_at = models.DateTimeField(blank=True, null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "name"])]
+
+    def __str__(self) -> str:
+        return f"{self.organization} / {self.name}"
+
+
+class Scope(models.TextChoices):
+    READ = "read"
+    WRITE = "write"
+
+
+class ApiKey(models.Model):
+    """`eg_<prefix>_<secret>`; only the prefix (for lookup) and a SHA-256 digest are stored."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=200, blank=True)
+    prefix = models.CharField(max_length=16, unique=True)
+    digest = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="api_keys"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(blank=True, null=True)
+    expires_at = models.DateTimeField(blank=True, null=True)
+    revoked_at = models.DateTimeField(blank=True, null=True)
+
+    def __str__(self) -> str:
+        return f"eg_{self.prefix}_… ({self.name or 'unnamed'})"
+
+    @property
+    def display(self) -> str:
+        return f"eg_{self.prefix}_…"
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+class RequestLog(models.Model):
+    """One row per API call, written in batches from a Redis buffer (see services.request_log)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, null=True, blank=True)
+    api_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, null=True, blank=True)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    status = models.PositiveSmallIntegerField()
+    latency_ms = models.FloatField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.status}"

@@ -11,6 +11,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
+from config.redis import get_redis
+
 WORKER_SEEN_KEY = "health:worker-last-seen"
 
 
@@ -50,8 +52,7 @@ def _pgvector() -> dict:
 
 
 def _redis() -> dict:
-    client = cache._cache.get_client(write=True)  # Django's RedisCache wraps redis-py
-    client.ping()
+    get_redis().ping()
     return {}
 
 

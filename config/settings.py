@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -190,6 +191,17 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     # Proves worker, broker and beat are alive; /healthz reports the last beat seen.
     "worker-heartbeat": {"task": "engram.heartbeat", "schedule": 15.0},
+    # Moves the Redis-buffered API request log into PostgreSQL in batches.
+    "request-log-flush": {
+        "task": "accounts.tasks.request_log_flush_task",
+        "schedule": 5.0,
+        "options": {"expires": 5},
+    },
+    # Deletes request-log rows older than REQUEST_LOG_RETENTION_DAYS, nightly at 03:17 UTC.
+    "request-log-prune": {
+        "task": "accounts.tasks.request_log_prune_task",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 60)
 
@@ -197,9 +209,14 @@ WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 60)
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "config.api_errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
+# Requests a minute per API key, unless the project sets its own.
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 1200)
+REQUEST_LOG_RETENTION_DAYS = env_int("REQUEST_LOG_RETENTION_DAYS", 30)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Engram API",
     "DESCRIPTION": "Self-hosted memory platform, wire-compatible with the mem0ai SDKs.",

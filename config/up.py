@@ -18,6 +18,7 @@ from pathlib import Path
 import django
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+DEMO_EMAIL = "demo@engram.local"
 
 
 def say(message: str) -> None:
@@ -74,6 +75,29 @@ def prepare_database() -> None:
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     say("database migrated, static files collected")
+
+
+def create_demo_account_on_first_run() -> None:
+    """A fresh install gets a login and an API key to try things with, shown this once."""
+    import secrets
+
+    from accounts.models import User
+    from accounts.services import api_key_bootstrap
+
+    if User.objects.exists():
+        return
+    password = secrets.token_urlsafe(12)
+    User.objects.create_superuser(email=DEMO_EMAIL, password=password)
+    _, key = api_key_bootstrap(
+        email=DEMO_EMAIL,
+        organization_name="Demo",
+        project_name="default",
+        scopes=["read", "write"],
+        name="demo",
+    )
+    say("first run: created a demo organization, project, login and API key (shown once):")
+    print(f"    login:    {DEMO_EMAIL} / {password}   (dashboard and /admin/)", flush=True)
+    print(f"    API key:  {key}", flush=True)
 
 
 def run_processes(port: str) -> int:
@@ -137,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
             start_redis_if_needed(stack)
             start_database(stack)
             prepare_database()
+            create_demo_account_on_first_run()
             code = run_processes(port)
         except KeyboardInterrupt:
             code = 0

@@ -68,3 +68,61 @@ def celery_worker_process():
         process.wait(20)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+# --- the tenant world: alice owns org A, bob reads in org A, charlie owns org C ------------
+
+
+class Tenant:
+    """A person with a role in an organization's project, and an API key of theirs."""
+
+    def __init__(self, email: str, role: str, project=None, scopes=("read", "write")):
+        from accounts.models import Role
+        from accounts.services import api_key_create
+        from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+
+        self.user = UserFactory(email=email)
+        self.project = project or ProjectFactory()
+        self.organization = self.project.organization
+        MembershipFactory(organization=self.organization, user=self.user, role=Role(role))
+        self.api_key, self.key = api_key_create(
+            project=self.project, created_by=self.user, name=f"{email} key", scopes=scopes
+        )
+
+    def client(self, key: str | None = None):
+        from rest_framework.test import APIClient
+
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key or self.key}")
+        return client
+
+    @property
+    def project_url(self) -> str:
+        return (
+            f"/api/v1/orgs/organizations/{self.organization.public_id}"
+            f"/projects/{self.project.public_id}/"
+        )
+
+
+@pytest.fixture
+def alice(db):
+    return Tenant("alice@example.com", "OWNER")
+
+
+@pytest.fixture
+def bob(alice):
+    return Tenant("bob@example.com", "READER", project=alice.project)
+
+
+@pytest.fixture
+def charlie(db):
+    return Tenant("charlie@example.com", "OWNER")
+
+
+@pytest.fixture(autouse=True)
+def empty_request_log_buffer():
+    """Each test starts with no buffered request-log entries from the tests before it."""
+    from accounts.request_log import BUFFER
+    from config.redis import get_redis, redis_key
+
+    get_redis().delete(redis_key(BUFFER))

@@ -1,0 +1,50 @@
+"""Reads for organizations, projects, members and API keys."""
+
+from __future__ import annotations
+
+import hmac
+
+from django.db.models import QuerySet
+
+from accounts.models import ApiKey, Membership, Organization, Project, User
+from accounts.services import API_KEY_PREFIX, api_key_digest
+
+
+def api_key_get_by_plaintext(*, plaintext: str) -> ApiKey | None:
+    """The key whose digest matches `plaintext`, compared in constant time; None if unknown."""
+    marker, _, rest = plaintext.partition("_")
+    prefix, _, secret = rest.partition("_")
+    if marker != API_KEY_PREFIX or not prefix or not secret:
+        return None
+    api_key = (
+        ApiKey.objects.select_related("project__organization", "created_by")
+        .filter(prefix=prefix)
+        .first()
+    )
+    if api_key is None or not hmac.compare_digest(api_key.digest, api_key_digest(plaintext)):
+        return None
+    return api_key
+
+
+def membership_role(*, user: User | None, organization: Organization) -> str | None:
+    if user is None:
+        return None
+    return (
+        Membership.objects.filter(organization=organization, user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def project_members(*, project: Project) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(organization_id=project.organization_id)
+        .select_related("user")
+        .order_by("created_at")
+    )
+
+
+def projects_for_user(*, user: User) -> QuerySet[Project]:
+    return Project.objects.filter(organization__memberships__user=user).select_related(
+        "organization"
+    )

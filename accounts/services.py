@@ -1,0 +1,216 @@
+"""Writes for organizations, projects, members and API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import string
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import (
+    ApiKey,
+    Membership,
+    Organization,
+    Project,
+    Role,
+    Scope,
+    User,
+)
+from config.errors import DomainError
+
+API_KEY_PREFIX = "eg"
+_LOOKUP_ALPHABET = string.ascii_lowercase + string.digits
+# A key's last_used_at is written at most this often, so auth costs no write per request.
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+class AccountsError(DomainError):
+    """A request that breaks a rule of the accounts domain; the message is for the caller."""
+
+
+def api_key_digest(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def user_get_or_create(*, email: str) -> User:
+    email = User.objects.normalize_email(email).lower()
+    user = User.objects.filter(email=email).first()
+    return user or User.objects.create_user(email=email)
+
+
+@transaction.atomic
+def organization_create(*, name: str, owner: User) -> Organization:
+    organization = Organization.objects.create(name=name)
+    Membership.objects.create(organization=organization, user=owner, role=Role.OWNER)
+    return organization
+
+
+def project_create(*, organization: Organization, name: str, description: str | None = None):
+    if not name.strip():
+        raise AccountsError("A project needs a name.")
+    return Project.objects.create(
+        organization=organization, name=name, description=description or ""
+    )
+
+
+PROJECT_EDITABLE_FIELDS = (
+    "name",
+    "description",
+    "custom_instructions",
+    "agent_custom_instructions",
+    "custom_categories",
+    "multilingual",
+    "decay",
+    "memory_depth",
+    "usecase_setting",
+    "inclusion_prompt",
+    "exclusion_prompt",
+    "retrieval_criteria",
+    "rate_limit_per_minute",
+)
+
+_TEXT_FIELDS = {
+    "description",
+    "custom_instructions",
+    "agent_custom_instructions",
+    "memory_depth",
+    "usecase_setting",
+    "inclusion_prompt",
+    "exclusion_prompt",
+}
+
+
+def project_update(*, project: Project, changes: dict) -> Project:
+    """Apply already-validated `changes`; keys outside PROJECT_EDITABLE_FIELDS are ignored."""
+    fields = [field for field in PROJECT_EDITABLE_FIELDS if field in changes]
+    for field in fields:
+        value = changes[field]
+        if value is None and field in _TEXT_FIELDS:
+            value = ""  # text settings are cleared with "" or null alike
+        setattr(project, field, value)
+    if fields:
+        project.save(update_fields=[*fields, "updated_at"])
+    return project
+
+
+def project_delete(*, project: Project) -> None:
+    project.delete()
+
+
+def project_set_suspended(*, project: Project, suspended: bool) -> Project:
+    project.suspended_at = timezone.now() if suspended else None
+    project.save(update_fields=["suspended_at", "updated_at"])
+    return project
+
+
+@transaction.atomic
+def member_add(*, organization: Organization, email: str, role: str) -> Membership:
+    """Add a person by email (creating a login without a password if new)."""
+    user = user_get_or_create(email=email)
+    if Membership.objects.filter(organization=organization, user=user).exists():
+        raise AccountsError(f"{user.email} is already a member.")
+    return Membership.objects.create(organization=organization, user=user, role=role)
+
+
+@transaction.atomic
+def member_set_role(*, organization: Organization, email: str, role: str) -> Membership:
+    membership = _membership_for_update(organization=organization, email=email)
+    if membership.role == Role.OWNER and role != Role.OWNER:
+        _require_another_owner(organization=organization, leaving=membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, organization: Organization, email: str) -> None:
+    """Remove a member and revoke the keys they created in this organization."""
+    membership = _membership_for_update(organization=organization, email=email)
+    if membership.role == Role.OWNER:
+        _require_another_owner(organization=organization, leaving=membership)
+    ApiKey.objects.filter(
+        project__organization=organization, created_by=membership.user, revoked_at=None
+    ).update(revoked_at=timezone.now())
+    membership.delete()
+
+
+def _membership_for_update(*, organization: Organization, email: str) -> Membership:
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .filter(organization=organization, user__email__iexact=email.strip())
+        .first()
+    )
+    if membership is None:
+        raise AccountsError(f"{email} is not a member of this project.")
+    return membership
+
+
+def _require_another_owner(*, organization: Organization, leaving: Membership) -> None:
+    owners = Membership.objects.filter(organization=organization, role=Role.OWNER)
+    if not owners.exclude(pk=leaving.pk).exists():
+        raise AccountsError("An organization needs at least one OWNER: promote someone first.")
+
+
+def api_key_create(
+    *,
+    project: Project,
+    created_by: User | None,
+    name: str = "",
+    scopes: list[str] | tuple[str, ...] = (Scope.READ, Scope.WRITE),
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """Create a key and return it with its plaintext, which is never stored nor shown again."""
+    unknown = set(scopes) - set(Scope.values)
+    if unknown or not scopes:
+        raise AccountsError(f"Scopes must be among {', '.join(Scope.values)}.")
+    prefix = "".join(secrets.choice(_LOOKUP_ALPHABET) for _ in range(12))
+    plaintext = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    api_key = ApiKey.objects.create(
+        project=project,
+        name=name,
+        prefix=prefix,
+        digest=api_key_digest(plaintext),
+        scopes=sorted(set(scopes)),
+        created_by=created_by,
+        expires_at=expires_at,
+    )
+    return api_key, plaintext
+
+
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+    return api_key
+
+
+def api_key_touch(*, api_key: ApiKey) -> None:
+    """Record use, at most once per LAST_USED_RESOLUTION, with a conditional UPDATE."""
+    now = timezone.now()
+    if api_key.last_used_at and now - api_key.last_used_at < LAST_USED_RESOLUTION:
+        return
+    ApiKey.objects.filter(pk=api_key.pk).exclude(
+        last_used_at__gte=now - LAST_USED_RESOLUTION
+    ).update(last_used_at=now)
+    api_key.last_used_at = now
+
+
+@transaction.atomic
+def api_key_bootstrap(
+    *, email: str, organization_name: str, project_name: str, scopes: list[str], name: str = ""
+) -> tuple[ApiKey, str]:
+    """Create whatever is missing (user, organization, membership, project) and a new key."""
+    user = user_get_or_create(email=email)
+    organization = Organization.objects.filter(
+        name=organization_name, memberships__user=user
+    ).first() or organization_create(name=organization_name, owner=user)
+    if not Membership.objects.filter(organization=organization, user=user).exists():
+        Membership.objects.create(organization=organization, user=user, role=Role.OWNER)
+    project = organization.projects.filter(name=project_name).first() or project_create(
+        organization=organization, name=project_name
+    )
+    return api_key_create(project=project, created_by=user, name=name, scopes=scopes)

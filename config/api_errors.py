@@ -1,0 +1,67 @@
+"""Every API error is JSON with a `detail` string (the SDKs show it) and the same `error`."""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.views import defaults
+from rest_framework import exceptions
+from rest_framework.views import exception_handler
+
+from config.errors import DomainError
+
+API_PREFIXES = ("/v1/", "/v2/", "/v3/", "/api/v1/")
+
+
+def _first_message(data) -> str:
+    if isinstance(data, dict):
+        for field, value in data.items():
+            message = _first_message(value)
+            return message if field == "non_field_errors" else f"{field}: {message}"
+    if isinstance(data, list) and data:
+        return _first_message(data[0])
+    return str(data)
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        exc = exceptions.ValidationError({"detail": str(exc)})
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.Throttled):
+        state = getattr(context["request"], "rate_limit", None)
+        if state is not None:
+            response["Retry-After"] = str(state.reset_seconds)
+            exc.detail = (
+                f"Rate limit exceeded: {state.limit} requests a minute for this API key. "
+                f"Retry in {state.reset_seconds} s."
+            )
+            response.data = {"detail": exc.detail}
+    data = response.data
+    if isinstance(data, dict) and data.keys() == {"detail"} and isinstance(data["detail"], list):
+        data = {"detail": str(data["detail"][0])}
+    if not (isinstance(data, dict) and isinstance(data.get("detail"), str)):
+        fields = data if isinstance(data, dict) else {"errors": data}
+        data = {"detail": _first_message(data), **fields}
+    data.setdefault("error", data["detail"])
+    response.data = data
+    return response
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PREFIXES)
+
+
+def not_found(request, exception=None):
+    """Django's handler404: JSON under the API paths, the HTML page elsewhere."""
+    if is_api_path(request.path):
+        message = f"Not found: {request.method} {request.path} is not an Engram API route."
+        return JsonResponse({"detail": message, "error": message}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if is_api_path(request.path):
+        message = "Internal server error: the request was not completed; see the server log."
+        return JsonResponse({"detail": message, "error": message}, status=500)
+    return defaults.server_error(request)
