@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
     "django_htmx",
@@ -204,6 +205,15 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 60)
+
+# --- Embeddings -------------------------------------------------------------------------
+# "local": all-MiniLM-L6-v2 run by onnxruntime from a PyPI package, no network.
+# "openai": any OpenAI-compatible /embeddings endpoint.
+EMBEDDER = env_str("EMBEDDER", "local")
+EMBEDDING_MODEL = env_str("EMBEDDING_MODEL", "all-MiniLM-L6-v2")
+EMBEDDING_DIM = env_int("EMBEDDING_DIM", 384)
+EMBEDDING_BASE_URL = env_str("EMBEDDING_BASE_URL", env_str("LLM_BASE_URL", ""))
+EMBEDDING_API_KEY = env_secret("EMBEDDING_API_KEY", env_secret("LLM_API_KEY", ""))
 
 # --- API ---------------------------------------------------------------------------------
 
