@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
@@ -10,6 +11,13 @@ from rest_framework.views import exception_handler
 from config.errors import DomainError
 
 API_PREFIXES = ("/v1/", "/v2/", "/v3/", "/api/v1/")
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = (
+        "Request body too large: send fewer or shorter messages, or raise MAX_REQUEST_BYTES."
+    )
 
 
 def _first_message(data) -> str:
@@ -25,6 +33,8 @@ def _first_message(data) -> str:
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
         exc = exceptions.ValidationError({"detail": str(exc)})
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
     response = exception_handler(exc, context)
     if response is None:
         return None

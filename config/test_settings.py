@@ -26,5 +26,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ALLOWED_HOSTS = ["*"]
+# Each run gets its own test database, so runs sharing the embedded server (a developer's and
+# a CI clone's, or parallel sessions) never drop each other's. Child processes inherit it.
+os.environ.setdefault("ENGRAM_TEST_DATABASE", f"test_engram_{uuid.uuid4().hex[:8]}")
+DATABASES["default"]["TEST"] = {"NAME": os.environ["ENGRAM_TEST_DATABASE"]}  # noqa: F405
 # Live-server threads must not keep connections that block dropping the test database.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

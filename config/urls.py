@@ -11,6 +11,7 @@ urlpatterns = [
     re_path(r"^readyz/?$", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("", include("accounts.api_urls")),
+    path("", include("memories.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,0 +1,202 @@
+"""Parsing of what the SDKs send: ids, booleans, dates, messages, paging, repr'd dicts."""
+
+from __future__ import annotations
+
+import ast
+import json
+import uuid
+from datetime import UTC, date, datetime
+
+from rest_framework import exceptions, serializers
+from rest_framework.request import Request
+
+from memories.models import ENTITY_FIELDS
+
+ENTITY_ID_FIELDS = tuple(ENTITY_FIELDS.values())
+CAMEL_ENTITY_IDS = {
+    "userId": "user_id",
+    "agentId": "agent_id",
+    "appId": "app_id",
+    "runId": "run_id",
+}
+MAX_MESSAGES = 500
+MAX_MESSAGE_CHARS = 100_000
+MAX_PAGE_SIZE = 200
+DEFAULT_PAGE_SIZE = 100
+
+
+class BadRequest(exceptions.ValidationError):
+    """400 with a plain `detail` message (and the same `error`)."""
+
+    def __init__(self, message: str):
+        super().__init__({"detail": message})
+
+
+def parse_memory_id(value: str, *, name: str = "memory_id") -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise BadRequest(f"{name} should be a valid UUID") from None
+
+
+def parse_bool(value, *, name: str, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"true", "1", "yes"}:
+        return True
+    if text in {"false", "0", "no"}:
+        return False
+    raise BadRequest(f"{name}: expected true or false, got {value!r}")
+
+
+def parse_loose_dict(value, *, name: str) -> dict | None:
+    """A dict, or a string holding JSON or a Python repr (how httpx sends dicts in queries)."""
+    if value in (None, "", "[object Object]"):  # JS 2.x stringifies objects in queries
+        return None
+    if isinstance(value, dict):
+        return value
+    for parse in (json.loads, ast.literal_eval):
+        try:
+            parsed = parse(value)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+        if isinstance(parsed, dict):
+            return parsed
+    raise BadRequest(f"{name}: expected an object (JSON), got {str(value)[:100]!r}")
+
+
+def parse_date(value, *, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise BadRequest(f"{name}: expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+def parse_day_or_time(value, *, name: str) -> date | datetime | None:
+    """ "YYYY-MM-DD" (a whole UTC day) or an ISO-8601 datetime."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str) and len(value) == 10:
+        return parse_date(value, name=name)
+    return parse_timestamp(value, name=name)
+
+
+def parse_timestamp(value, *, name: str = "timestamp") -> datetime | None:
+    """Unix seconds (int or float), or an ISO-8601 string; naive means UTC."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        raise BadRequest(f"{name}: expected Unix seconds or an ISO-8601 datetime")
+    if isinstance(value, int | float):
+        try:
+            return datetime.fromtimestamp(value, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            raise BadRequest(f"{name}: {value} is out of range") from None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"{name}: expected Unix seconds or an ISO-8601 datetime") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def message_text(message: dict) -> str:
+    """The text of a message; images become "[image] <url>" so they are not lost."""
+    content = message.get("content")
+    if isinstance(content, list):  # OpenAI-style content parts
+        return " ".join(_part_text(part) for part in content).strip()
+    return _part_text(content)
+
+
+def _part_text(part) -> str:
+    if isinstance(part, str):
+        return part
+    if isinstance(part, dict) and part.get("type") == "image_url":
+        url = (part.get("image_url") or {}).get("url", "")
+        return f"[image] {url[:500]}"
+    if isinstance(part, dict) and isinstance(part.get("text"), str):
+        return part["text"]
+    raise BadRequest("messages: content must be a string, a text part or an image_url part")
+
+
+def parse_messages(value) -> list[dict]:
+    """A string, one message dict, or a list of {role, content} (what Python sends)."""
+    if isinstance(value, str):
+        value = [{"role": "user", "content": value}]
+    elif isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise BadRequest("messages: a non-empty list of {role, content} is required")
+    if len(value) > MAX_MESSAGES:
+        raise BadRequest(f"messages: at most {MAX_MESSAGES} messages per call")
+    messages = []
+    for index, message in enumerate(value):
+        if not isinstance(message, dict) or "content" not in message:
+            raise BadRequest(f"messages[{index}]: expected an object with role and content")
+        role = message.get("role", "user")
+        if role not in {"user", "assistant", "system"}:
+            raise BadRequest(f"messages[{index}].role: must be user, assistant or system")
+        text = message_text(message)
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise BadRequest(
+                f"messages[{index}].content: longer than {MAX_MESSAGE_CHARS} characters"
+            )
+        messages.append({**message, "role": role})
+    return messages
+
+
+def entity_ids_from(data: dict) -> dict[str, str | None]:
+    """Top-level entity ids (snake or camel case) as strings; empty values count as absent."""
+    ids = {}
+    for name in ENTITY_ID_FIELDS:
+        value = data.get(name, data.get(_camel(name)))
+        if value not in (None, ""):
+            if not isinstance(value, str | int):
+                raise BadRequest(f"{name}: expected a string")
+            ids[name] = str(value)
+    return ids
+
+
+def _camel(name: str) -> str:
+    head, _, tail = name.partition("_")
+    return head + tail.capitalize()
+
+
+def page_params(request: Request, body: dict | None = None) -> tuple[int, int] | None:
+    """(page, page_size) from the query (which wins) or the body; None when neither is given."""
+    body = body or {}
+    page = request.query_params.get("page", body.get("page"))
+    size = request.query_params.get("page_size", body.get("page_size"))
+    if page in (None, "") and size in (None, ""):
+        return None
+    return _bounded_int(page, "page", 1, 1, None), _bounded_int(
+        size, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE
+    )
+
+
+def _bounded_int(value, name: str, default: int, low: int, high: int | None) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise BadRequest(f"{name}: expected an integer, got {value!r}") from None
+    if number < low or (high is not None and number > high):
+        bound = f"between {low} and {high}" if high else f"at least {low}"
+        raise BadRequest(f"{name}: must be {bound}")
+    return number
+
+
+class StringListField(serializers.ListField):
+    """A list of strings; a comma-separated string is accepted too (old docs send that)."""
+
+    child = serializers.CharField(max_length=200)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = [item.strip() for item in data.split(",") if item.strip()]
+        return super().to_internal_value(data)

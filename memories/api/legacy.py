@@ -1,0 +1,158 @@
+"""Routes of the old SDKs (Python 0.1.x/1.x, JS 2.x), with their response shapes (§6)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from accounts.api.base import ProjectScopedApi
+from memories.api import bulk
+from memories.api.inputs import (
+    BadRequest,
+    StringListField,
+    entity_ids_from,
+    page_params,
+    parse_day_or_time,
+    parse_loose_dict,
+)
+from memories.api.memories import add_memories, body_of, search_results
+from memories.api.outputs import memory_output
+from memories.api.pagination import paginate
+from memories.filters import normalize_filters
+from memories.selectors.memories import memory_list
+from memories.selectors.where import Selection, selection_where
+
+QUEUED = "Memory processing has been queued for background execution"
+
+
+def folded_filters(body: dict, filters: dict | None = None) -> dict | None:
+    """Old SDKs send top-level entity ids beside (or instead of) `filters`: AND them together."""
+    clauses = [{name: value} for name, value in entity_ids_from(body).items()]
+    if filters:
+        clauses.insert(0, normalize_filters(filters))
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"AND": clauses}
+
+
+def wants_v11(body: dict) -> bool:
+    return body.get("output_format") == "v1.1"
+
+
+def shaped(items: list, body: dict, *, relations: bool = True):
+    """v1.1 wraps results in an object; v1.0 (the default) is a bare array."""
+    if wants_v11(body):
+        return {"results": items, "relations": []} if relations else {"results": items}
+    return items
+
+
+def listed(request, body: dict, where, fields: list[str]):
+    """Bare array, unless both page and page_size are given (then the envelope)."""
+    queryset = memory_list(project=request.auth.project, where=where)
+    both = request.query_params.get("page") and request.query_params.get("page_size")
+    both = both or (body.get("page") and body.get("page_size"))
+    serialize = lambda memory: memory_output(memory, fields=fields)  # noqa: E731
+    if both:
+        page, size = page_params(request, body)
+        return paginate(request, queryset, page=page, page_size=size, serialize=serialize)
+    limit = min(int(body.get("limit") or request.query_params.get("limit") or 100), 200)
+    return [serialize(memory) for memory in queryset[:limit]]
+
+
+class MemoriesRootApi(ProjectScopedApi):
+    """`/v1/memories/`: GET the legacy list, POST the legacy add, DELETE delete_all."""
+
+    def get(self, request):
+        query = request.query_params
+        categories = query.getlist("categories")
+        if len(categories) == 1:
+            categories = [c.strip() for c in categories[0].split(",") if c.strip()]
+        selection = Selection(
+            filters=folded_filters(query),
+            categories=categories,
+            metadata=parse_loose_dict(query.get("metadata"), name="metadata"),
+            keywords=query.get("keywords") or None,
+            start_date=parse_day_or_time(query.get("start_date"), name="start_date"),
+            end_date=parse_day_or_time(query.get("end_date"), name="end_date"),
+        )
+        if selection.filters is None:
+            raise BadRequest("At least one of user_id, agent_id, app_id or run_id is required.")
+        where, _ = selection_where(selection)
+        fields = [f for value in query.getlist("fields") for f in value.split(",") if f]
+        return Response(listed(request, dict(query.items()), where, fields))
+
+    def post(self, request):
+        body = body_of(request)
+        infer, event, _ = add_memories(request, body)
+        if infer:
+            items = [{"message": QUEUED, "status": event.status, "event_id": str(event.id)}]
+        else:
+            items = [
+                {"id": r["id"], "memory": r["memory"], "data": r["data"], "event": r["event"]}
+                for r in event.results
+            ]
+        return Response(shaped(items, body))
+
+    def delete(self, request):
+        return bulk.delete_all(request)
+
+
+class LegacyListApi(ProjectScopedApi):
+    """`POST /v2/memories/`: filters plus folded top-level ids."""
+
+    reads_with_post = True
+
+    def post(self, request):
+        body = body_of(request)
+        filters = folded_filters(body, body.get("filters"))
+        if filters is None:
+            raise BadRequest('filters: required, e.g. {"user_id": "alice"}')
+        where, _ = selection_where(Selection(filters=filters))
+        fields = body.get("fields") if isinstance(body.get("fields"), list) else []
+        return Response(listed(request, body, where, fields))
+
+
+class LegacySearchSerializer(serializers.Serializer):
+    query = serializers.CharField(max_length=10_000)
+    top_k = serializers.IntegerField(default=10, min_value=1, max_value=1000)
+    threshold = serializers.FloatField(default=0.0, min_value=0.0, max_value=1.0)
+    fields = StringListField(required=False, default=list)
+    categories = StringListField(required=False, default=list)
+    metadata = serializers.DictField(required=False, allow_null=True)
+    show_expired = serializers.BooleanField(default=False)
+    latest_only = serializers.BooleanField(default=False)
+
+    def selection(self) -> Selection:
+        data = self.validated_data
+        return Selection(
+            filters=self.context["filters"],
+            categories=data["categories"],
+            metadata=data.get("metadata"),
+            show_expired=data["show_expired"],
+            latest_only=data["latest_only"],
+        )
+
+
+class LegacySearchApi(ProjectScopedApi):
+    """`POST /v1/memories/search/` and `/v2/memories/search/`."""
+
+    reads_with_post = True
+    default_threshold = 0.0
+    relations = True  # v1.1 answers of v1 search carry "relations"; v2's do not
+
+    def post(self, request):
+        body = body_of(request)
+        filters = folded_filters(body, body.get("filters"))
+        if filters is None:
+            raise BadRequest("filters or one of user_id, agent_id, app_id, run_id is required")
+        data = {"threshold": self.default_threshold, **body}
+        if "limit" in body and "top_k" not in body:
+            data["top_k"] = body["limit"]
+        serializer = LegacySearchSerializer(data=data, context={"filters": filters})
+        serializer.is_valid(raise_exception=True)
+        return Response(shaped(search_results(request, serializer), body, relations=self.relations))
+
+
+class LegacySearchV2Api(LegacySearchApi):
+    default_threshold = 0.3
+    relations = False

@@ -1,0 +1,332 @@
+"""Writes of memories: verbatim adds, updates, deletes, batches, entities, feedback.
+
+Every change leaves a MemoryHistory row naming its actor (an API key or a dashboard user).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import ApiKey, Project, User
+from config.errors import DomainError
+from memories import embeddings
+from memories.models import (
+    ENTITY_FIELDS,
+    Entity,
+    Event,
+    EventStatus,
+    Feedback,
+    HistoryEvent,
+    Memory,
+    MemoryHistory,
+)
+
+ENTITY_ID_FIELDS = tuple(ENTITY_FIELDS.values())
+UNSET = object()
+MEMORY_LABEL = Memory._meta.label  # key of QuerySet.delete()'s per-model counts
+
+
+class MemoryRuleError(DomainError):
+    """A memory write that breaks a rule; the message is for the caller."""
+
+
+class MemoryNotFound(LookupError):
+    def __init__(self, missing: list[str]):
+        super().__init__(f"Memory not found: {', '.join(missing)}")
+        self.missing = missing
+
+
+@dataclass(frozen=True)
+class Actor:
+    api_key: ApiKey | None = None
+    user: User | None = None
+
+
+@dataclass
+class NewMemories:
+    """What a verbatim add is asked to store."""
+
+    texts: list[str]
+    scope: dict[str, str | None]
+    messages: list[dict] = field(default_factory=list)
+    metadata: dict | None = None
+    categories: list[str] = field(default_factory=list)
+    immutable: bool = False
+    expiration_date: date | None = None
+    created_at: datetime | None = None
+
+
+def text_hash(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()  # Mem0's content hash, not a security use
+
+
+def _scope_q(scope: dict[str, str | None]) -> Q:
+    q = Q()
+    for name in ENTITY_ID_FIELDS:
+        value = scope.get(name)
+        q &= Q(**{name: value}) if value else Q(**{f"{name}__isnull": True})
+    return q
+
+
+def _history(memory: Memory, *, event: str, old: str | None, actor: Actor, messages=None):
+    return MemoryHistory(
+        project_id=memory.project_id,
+        memory=memory,
+        event=event,
+        old_memory=old,
+        new_memory=memory.text,
+        input=messages or [],
+        user_id=memory.user_id,
+        agent_id=memory.agent_id,
+        app_id=memory.app_id,
+        run_id=memory.run_id,
+        categories=memory.categories,
+        metadata=memory.metadata,
+        actor_api_key=actor.api_key,
+        actor_user=actor.user,
+    )
+
+
+def entities_upsert(
+    *, project: Project, scope: dict[str, str | None], metadata: dict | None = None
+) -> None:
+    """One INSERT ... ON CONFLICT for the scope's entities; metadata is set only when given."""
+    entities = [
+        Entity(project=project, type=entity_type, name=scope[name], metadata=metadata)
+        for entity_type, name in ENTITY_FIELDS.items()
+        if scope.get(name)
+    ]
+    Entity.objects.bulk_create(
+        entities,
+        update_conflicts=True,
+        unique_fields=["project", "type", "name"],
+        update_fields=["updated_at", "metadata"] if metadata is not None else ["updated_at"],
+    )
+
+
+def memories_add_verbatim(*, project: Project, new: NewMemories, actor: Actor) -> Event:
+    """Store each text as a memory (infer=false), skipping texts the scope already holds."""
+    existing = dict(
+        Memory.objects.filter(project=project, hash__in=[text_hash(t) for t in new.texts])
+        .filter(_scope_q(new.scope))
+        .values_list("hash", "id")
+    )
+    fresh = list(dict.fromkeys(t for t in new.texts if text_hash(t) not in existing))
+    vectors = embeddings.embed_texts(fresh) if fresh else []
+    with transaction.atomic():
+        created = Memory.objects.bulk_create(
+            [
+                _new_memory(project, new, text, vector)
+                for text, vector in zip(fresh, vectors, strict=True)
+            ]
+        )
+        MemoryHistory.objects.bulk_create(
+            _history(m, event=HistoryEvent.ADD, old=None, actor=actor, messages=new.messages)
+            for m in created
+        )
+        entities_upsert(project=project, scope=new.scope)
+        results = [_result(m.id, m.text, "ADD") for m in created] + [
+            _result(existing[text_hash(t)], t, "NOOP")
+            for t in new.texts
+            if text_hash(t) in existing
+        ]
+        return _finished_event(project=project, actor=actor, new=new, results=results)
+
+
+def _new_memory(project: Project, new: NewMemories, text: str, vector) -> Memory:
+    return Memory(
+        project=project,
+        text=text,
+        hash=text_hash(text),
+        embedding=vector,
+        metadata=new.metadata,
+        categories=new.categories,
+        immutable=new.immutable,
+        expiration_date=new.expiration_date,
+        created_at=new.created_at or timezone.now(),
+        **{name: new.scope.get(name) for name in ENTITY_ID_FIELDS},
+    )
+
+
+def _result(memory_id, text: str, event: str) -> dict:
+    return {"id": str(memory_id), "memory": text, "data": {"memory": text}, "event": event}
+
+
+def _finished_event(*, project, actor: Actor, new: NewMemories, results: list[dict]) -> Event:
+    now = timezone.now()
+    return Event.objects.create(
+        project=project,
+        api_key=actor.api_key,
+        event_type="ADD",
+        status=EventStatus.SUCCEEDED,
+        payload={"messages": new.messages, **{k: v for k, v in new.scope.items() if v}},
+        metadata=new.metadata,
+        results=results,
+        started_at=now,
+        completed_at=now,
+    )
+
+
+def event_create_pending(
+    *, project: Project, actor: Actor, payload: dict, idempotency_key: str = ""
+) -> tuple[Event, bool]:
+    """A PENDING add for the extraction worker; a repeated Idempotency-Key returns the first."""
+    if idempotency_key:
+        first = Event.objects.filter(project=project, idempotency_key=idempotency_key).first()
+        if first:
+            return first, False
+    event = Event.objects.create(
+        project=project,
+        api_key=actor.api_key,
+        event_type="ADD",
+        payload=payload,
+        metadata=payload.get("metadata"),
+        idempotency_key=idempotency_key,
+    )
+    return event, True
+
+
+@transaction.atomic
+def memory_update(
+    *,
+    memory: Memory,
+    actor: Actor,
+    text: str | None = None,
+    metadata=UNSET,
+    expiration_date=UNSET,
+    created_at: datetime | None = None,
+    vector=None,
+) -> Memory:
+    """Change a memory. `metadata` is merged as a JSON merge patch (null removes a key)."""
+    if memory.immutable:
+        raise MemoryRuleError(
+            f"Memory {memory.id} is immutable: it cannot be updated. Delete it and add a new one."
+        )
+    old_text = memory.text
+    if text is not None and text != memory.text:
+        memory.text, memory.hash = text, text_hash(text)
+        memory.embedding = vector if vector is not None else embeddings.embed_texts([text])[0]
+    if metadata is not UNSET:
+        memory.metadata = merge_patch(memory.metadata, metadata)
+    if expiration_date is not UNSET:
+        memory.expiration_date = expiration_date
+    if created_at is not None:
+        memory.created_at = created_at
+    memory.save()
+    _history(memory, event=HistoryEvent.UPDATE, old=old_text, actor=actor).save()
+    return memory
+
+
+def merge_patch(target, patch):
+    """RFC 7396: dicts merge recursively, null deletes a key, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def _superseded_chain(memory: Memory) -> list[uuid.UUID]:
+    """Ids of the older memories this one replaced, transitively."""
+    chain, frontier = [], [memory.id]
+    while frontier:
+        frontier = list(
+            Memory.objects.filter(project_id=memory.project_id, replaced_by_id__in=frontier)
+            .exclude(pk__in=chain)
+            .values_list("pk", flat=True)
+        )
+        chain.extend(frontier)
+    return chain
+
+
+@transaction.atomic
+def memory_delete(*, memory: Memory, delete_linked: bool = False) -> int:
+    """Delete a memory (and its history); returns how many linked older memories went too."""
+    linked = _superseded_chain(memory) if delete_linked else []
+    Memory.objects.filter(project_id=memory.project_id, pk__in=[memory.pk, *linked]).delete()
+    return len(linked)
+
+
+@transaction.atomic
+def memories_delete_where(*, project: Project, where: Q) -> int:
+    """One set-based DELETE (no page-by-page loop that stops at 100), then orphaned entities."""
+    _, per_model = Memory.objects.filter(project=project).filter(where).delete()
+    entities_prune(project=project)
+    return per_model.get(MEMORY_LABEL, 0)
+
+
+def entities_prune(*, project: Project) -> None:
+    """Drop entities that no longer have any memory."""
+    for entity_type, name in ENTITY_FIELDS.items():
+        alive = Memory.objects.filter(project=project).exclude(**{f"{name}__isnull": True})
+        Entity.objects.filter(project=project, type=entity_type).exclude(
+            name__in=alive.values(name)
+        ).delete()
+
+
+@transaction.atomic
+def entity_delete(*, entity: Entity) -> int:
+    field_name = ENTITY_FIELDS[entity.type]
+    _, per_model = Memory.objects.filter(
+        project_id=entity.project_id, **{field_name: entity.name}
+    ).delete()
+    entity.delete()
+    return per_model.get(MEMORY_LABEL, 0)
+
+
+def memories_batch_update(*, project: Project, items: list[dict], actor: Actor) -> int:
+    """Update up to 1000 memories atomically: all exist and are mutable, or nothing changes."""
+    by_id = _memories_by_id(project=project, ids=[item["memory_id"] for item in items])
+    texts = [item["text"] for item in items if item.get("text") is not None]
+    vectors = dict(zip(texts, embeddings.embed_texts(texts), strict=True)) if texts else {}
+    with transaction.atomic():
+        for item in items:
+            memory_update(
+                memory=by_id[item["memory_id"]],
+                actor=actor,
+                text=item.get("text"),
+                metadata=item.get("metadata", UNSET),
+                vector=vectors.get(item.get("text")),
+            )
+    return len(items)
+
+
+@transaction.atomic
+def memories_batch_delete(*, project: Project, ids: list[uuid.UUID]) -> int:
+    _memories_by_id(project=project, ids=ids)
+    Memory.objects.filter(project=project, pk__in=ids).delete()
+    return len(set(ids))
+
+
+def _memories_by_id(*, project: Project, ids: list[uuid.UUID]) -> dict[uuid.UUID, Memory]:
+    found = {m.id: m for m in Memory.objects.filter(project=project, pk__in=ids)}
+    missing = [str(i) for i in dict.fromkeys(ids) if i not in found]
+    if missing:
+        raise MemoryNotFound(missing)
+    return found
+
+
+def feedback_set(
+    *, memory: Memory, feedback: str | None, reason: str | None, actor: Actor
+) -> Feedback:
+    record, _ = Feedback.objects.update_or_create(
+        memory=memory,
+        defaults={
+            "project_id": memory.project_id,
+            "feedback": feedback,
+            "feedback_reason": reason,
+            "api_key": actor.api_key,
+        },
+    )
+    return record
