@@ -199,6 +199,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 5.0,
         "options": {"expires": 5},
     },
+    # Writes the Redis-buffered search access counts (ranking signals) to PostgreSQL.
+    "memory-access-flush": {
+        "task": "memories.tasks.memory_access_flush_task",
+        "schedule": 30.0,
+        "options": {"expires": 30},
+    },
     # Deletes request-log rows older than REQUEST_LOG_RETENTION_DAYS, nightly at 03:17 UTC.
     "request-log-prune": {
         "task": "accounts.tasks.request_log_prune_task",

@@ -120,9 +120,10 @@ def charlie(db):
 
 
 @pytest.fixture(autouse=True)
-def empty_request_log_buffer():
-    """Each test starts with no buffered request-log entries from the tests before it."""
+def empty_redis_buffers():
+    """Each test starts with no buffered request-log entries or access counts of earlier ones."""
     from accounts.request_log import BUFFER
     from config.redis import get_redis, redis_key
+    from memories.services.access import COUNTS, FLUSHING
 
-    get_redis().delete(redis_key(BUFFER))
+    get_redis().delete(redis_key(BUFFER), redis_key(COUNTS), redis_key(FLUSHING))

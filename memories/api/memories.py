@@ -26,6 +26,7 @@ from memories.filters import normalize_filters
 from memories.selectors.memories import memory_get, memory_history, memory_list
 from memories.selectors.search import memory_search
 from memories.selectors.where import Selection, selection_where
+from memories.services.access import memory_access_record
 from memories.services.memories import (
     Actor,
     NewMemories,
@@ -194,6 +195,7 @@ def search_results(request, data: SelectionSerializer) -> list[dict]:
         threshold=data.validated_data["threshold"],
         exact=exact,
     )
+    memory_access_record([hit.memory.pk for hit in hits])
     fields = data.validated_data["fields"]
     return [
         memory_output(

@@ -15,7 +15,6 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
 from django.db.models import F, FloatField, Q, Value
 from django.db.models.expressions import ExpressionWrapper
-from django.utils import timezone
 from pgvector.django import CosineDistance
 
 from accounts.models import Project
@@ -27,6 +26,8 @@ DENSE_WEIGHT = 0.75
 LEXICAL_WEIGHT = 1 - DENSE_WEIGHT
 HNSW_EF_SEARCH = 100
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Large columns a result never shows: parsing 384 floats per row costs more than the query.
+UNUSED_COLUMNS = ("embedding", "search_vector")
 
 
 @dataclass
@@ -48,7 +49,6 @@ def memory_search(
     top_k: int = 10,
     threshold: float = 0.0,
     exact: bool = True,
-    record_access: bool = True,
 ) -> list[SearchHit]:
     """The `top_k` best memories for `query` among `where`, scores in [0, 1], best first."""
     scoped = memories_of(project=project).filter(where)
@@ -57,15 +57,14 @@ def memory_search(
     dense = _dense_candidates(scoped, vector, pool, exact=exact)
     lexical = _lexical_candidates(scoped, query, pool, vector)
     hits = _fuse(dense, lexical)
-    hits = [hit for hit in hits if hit.score >= threshold][:top_k]
-    if record_access and hits:
-        _record_access([hit.memory.pk for hit in hits])
-    return hits
+    return [hit for hit in hits if hit.score >= threshold][:top_k]
 
 
 def _dense_candidates(scoped, vector, pool: int, *, exact: bool) -> dict:
-    annotated = scoped.exclude(embedding=None).annotate(
-        distance=CosineDistance("embedding", vector)
+    annotated = (
+        scoped.exclude(embedding=None)
+        .defer(*UNUSED_COLUMNS)
+        .annotate(distance=CosineDistance("embedding", vector))
     )
     if exact:
         # "+ 0" hides the operator from the planner, so it filters through the btree and
@@ -87,6 +86,7 @@ def _lexical_candidates(scoped, query: str, pool: int, vector) -> dict:
     tsquery = SearchQuery(" | ".join(words), search_type="raw", config=TEXT_SEARCH_CONFIG)
     ranked = (
         scoped.filter(search_vector=tsquery)
+        .defer(*UNUSED_COLUMNS)
         .annotate(
             rank=SearchRank(F("search_vector"), tsquery, cover_density=True),
             distance=CosineDistance("embedding", vector),
@@ -108,9 +108,3 @@ def _fuse(dense: dict, lexical: dict) -> list[SearchHit]:
         hits.append(SearchHit(memory=memory, score=score, dense=semantic, lexical=lexical_score))
     hits.sort(key=lambda hit: (-hit.score, -hit.memory.created_at.timestamp()))
     return hits
-
-
-def _record_access(ids: list) -> None:
-    Memory.objects.filter(pk__in=ids).update(
-        access_count=F("access_count") + 1, last_accessed_at=timezone.now()
-    )

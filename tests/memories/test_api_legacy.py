@@ -1,4 +1,5 @@
 from memories.models import Memory
+from memories.services.access import memory_access_flush
 
 
 def test_legacy_add_answers_a_bare_array_by_default(alice):
@@ -92,4 +93,5 @@ def test_legacy_searches_keep_their_shapes(alice, add):
     assert set(v1_1) == {"results", "relations"}
     assert isinstance(v2, list) and v2[0]["memory"] == "Alice's dog is called Biscuit."
     assert set(v2_1) == {"results"}
+    memory_access_flush()
     assert Memory.objects.get().access_count == 4

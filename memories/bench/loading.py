@@ -1,0 +1,223 @@
+"""Bulk-load a benchmark project: real embeddings of a pool of distinct texts, reused with the
+text varied for the bulk, written with COPY (HNSW index dropped first, rebuilt after)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection
+
+from accounts.models import Project
+from memories import embeddings
+from memories.models import Entity, Memory
+from memories.services.memories import text_hash
+
+NAMES = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatou", "Goran", "Hana", "Ivo", "Jun"]
+VERBS = [
+    "likes",
+    "dislikes",
+    "is learning",
+    "teaches",
+    "collects",
+    "avoids",
+    "cooks",
+    "plays",
+    "reads about",
+    "writes about",
+    "repairs",
+    "photographs",
+    "dreams of",
+    "plans to try",
+    "used to practise",
+    "is allergic to",
+    "sells",
+    "buys",
+    "watches",
+    "studies",
+]
+OBJECTS = [
+    "Italian food",
+    "jazz piano",
+    "mountain biking",
+    "sourdough bread",
+    "chess openings",
+    "vintage cameras",
+    "Korean dramas",
+    "rock climbing",
+    "gardening",
+    "marathon running",
+    "oil painting",
+    "bird watching",
+    "board games",
+    "quantum physics",
+    "Spanish poetry",
+    "electric cars",
+    "sushi",
+    "yoga",
+    "salsa dancing",
+    "beekeeping",
+    "astronomy",
+    "knitting",
+    "surfing",
+    "baking pies",
+    "model trains",
+    "jazz records",
+    "red wine",
+    "hiking boots",
+    "espresso",
+    "science fiction",
+    "podcasts about history",
+    "woodworking",
+    "tennis",
+    "vegan recipes",
+    "old maps",
+    "video games",
+    "classical guitar",
+    "pottery",
+    "fly fishing",
+    "street photography",
+]
+QUALIFIERS = [
+    "on weekends",
+    "every morning",
+    "since childhood",
+    "with friends",
+    "when travelling",
+    "after work",
+    "in winter",
+    "during holidays",
+    "with the kids",
+    "more than anything",
+    "on rainy days",
+    "at night",
+    "in the summer",
+    "once a month",
+    "every evening",
+    "at the office",
+    "with a partner",
+    "in a club",
+    "online",
+    "alone",
+]
+
+
+def text_pool(size: int) -> list[str]:
+    """`size` distinct, natural-looking facts (up to 160,000)."""
+    combos = itertools.product(NAMES, VERBS, OBJECTS, QUALIFIERS)
+    return [
+        f"{name} {verb} {thing} {when}."
+        for name, verb, thing, when in itertools.islice(combos, size)
+    ]
+
+
+def query_pool(size: int, *, seed: int = 7) -> list[str]:
+    """Distinct questions, so no query embedding is served from the cache."""
+    rng = random.Random(seed)
+    questions = [
+        f"What does the user think about {thing} {when}?"
+        for thing, when in itertools.product(OBJECTS, QUALIFIERS)
+    ]
+    rng.shuffle(questions)
+    extra = (f"{q} ({i})" for i, q in enumerate(itertools.cycle(questions)))
+    return list(itertools.islice(itertools.chain(questions, extra), size))
+
+
+def embed_pool(texts: list[str], progress: Callable[[str], None]) -> list[str]:
+    """pgvector text literals of the pool's embeddings, batch by batch with progress."""
+    literals: list[str] = []
+    batch = 256
+    for start in range(0, len(texts), batch):
+        vectors = embeddings.embed_texts(texts[start : start + batch])
+        literals.extend("[" + ",".join(f"{x:.6f}" for x in v) + "]" for v in vectors)
+        if (start // batch) % 10 == 0:
+            progress(f"  embedded {start + len(vectors):,} / {len(texts):,} pool texts")
+    return literals
+
+
+COLUMNS = (
+    "id",
+    "project_id",
+    "text",
+    "hash",
+    "embedding",
+    "user_id",
+    "metadata",
+    "categories",
+    "immutable",
+    "state",
+    "created_at",
+    "updated_at",
+    "access_count",
+)
+
+
+def load_memories(
+    *, project: Project, total: int, users: int, pool_size: int, progress: Callable[[str], None]
+) -> dict:
+    """Insert `total` memories spread over `users` users; returns timings and sizes."""
+    pool = text_pool(min(pool_size, total))
+    started = time.perf_counter()
+    literals = embed_pool(pool, progress)
+    embed_seconds = time.perf_counter() - started
+    Entity.objects.bulk_create(
+        [Entity(project=project, type="user", name=f"user-{u}") for u in range(users)],
+        ignore_conflicts=True,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX IF EXISTS memory_embedding_hnsw")
+    started = time.perf_counter()
+    _copy_rows(project, total, users, pool, literals, progress)
+    copy_seconds = time.perf_counter() - started
+    index = build_hnsw(progress)
+    return {"embed_pool_s": embed_seconds, "copy_s": copy_seconds, **index}
+
+
+def _copy_rows(project, total, users, pool, literals, progress) -> None:
+    base = datetime(2025, 1, 1, tzinfo=UTC)
+    sql = f"COPY {Memory._meta.db_table} ({', '.join(COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for i in range(total):
+            slot = i % len(pool)
+            # The bulk reuses pool embeddings; the text varies so every row is distinct.
+            text = pool[slot] if i < len(pool) else f"{pool[slot]} (note {i})"
+            stamp = base + timedelta(minutes=i)
+            copy.write_row(
+                (
+                    str(uuid.uuid4()),
+                    project.pk,
+                    text,
+                    text_hash(text),
+                    literals[slot],
+                    f"user-{i % users}",
+                    None,
+                    "{}",
+                    False,
+                    "active",
+                    stamp,
+                    stamp,
+                    0,
+                )
+            )
+            if i and i % 100_000 == 0:
+                progress(f"  copied {i:,} / {total:,} rows")
+
+
+def build_hnsw(progress: Callable[[str], None]) -> dict:
+    progress("  building the HNSW index (m=16, ef_construction=64)...")
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '1GB'")
+        cursor.execute("SET max_parallel_maintenance_workers = 1")
+        cursor.execute(
+            f"CREATE INDEX IF NOT EXISTS memory_embedding_hnsw ON {Memory._meta.db_table} "
+            "USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
+        )
+        cursor.execute("ANALYZE " + Memory._meta.db_table)
+        cursor.execute("SELECT pg_relation_size('memory_embedding_hnsw')")
+        size = cursor.fetchone()[0]
+    return {"hnsw_build_s": time.perf_counter() - started, "hnsw_size_mb": size / 2**20}

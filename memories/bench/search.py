@@ -1,0 +1,204 @@
+"""`manage.py bench search`: /v3/memories/search/ through the real SDK over loopback, beside the
+floor (query embedding + the SQL alone) measured in the same run."""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+
+from accounts.models import Project
+from accounts.services import api_key_bootstrap
+from config.local_services import free_port
+from memories import embeddings
+from memories.bench.loading import load_memories, query_pool
+from memories.filters import compile_filters
+from memories.selectors.search import memory_search
+from memories.selectors.where import Selection, selection_where
+
+
+def percentiles(samples_ms: list[float]) -> dict:
+    cuts = statistics.quantiles(samples_ms, n=100, method="inclusive")
+    return {
+        "n": len(samples_ms),
+        "p50": statistics.median(samples_ms),
+        "p95": cuts[94],
+        "p99": cuts[98],
+        "mean": statistics.fmean(samples_ms),
+    }
+
+
+def bench_project(memories: int, users: int, progress, *, pool_size: int, reload: bool):
+    name = f"bench-search-{memories}x{users}"
+    project = Project.objects.filter(name=name, organization__name="Bench").first()
+    if project and reload:
+        project.delete()
+        project = None
+    loaded = {}
+    api_key, key = api_key_bootstrap(
+        email="bench@engram.local",
+        organization_name="Bench",
+        project_name=name,
+        scopes=["read", "write"],
+        name="bench",
+    )
+    project = api_key.project
+    project.rate_limit_per_minute = 10_000_000
+    project.save(update_fields=["rate_limit_per_minute"])
+    if not project.memories.exists():
+        progress(
+            f"loading {memories:,} memories for {users:,} users (embedding pool {pool_size:,})"
+        )
+        loaded = load_memories(
+            project=project, total=memories, users=users, pool_size=pool_size, progress=progress
+        )
+    return project, key, loaded
+
+
+@contextmanager
+def live_server(progress):
+    """gunicorn with Engram's production settings on a free loopback port."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    env.setdefault("WEB_CONCURRENCY", "2")
+    bin_dir = Path(sys.executable).parent
+    process = subprocess.Popen(
+        [
+            str(bin_dir / "gunicorn"),
+            "config.wsgi",
+            "-c",
+            "python:config.gunicorn",
+            "--access-logfile",
+            "/dev/null",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url, process)
+        progress(f"gunicorn serving at {url} ({env['WEB_CONCURRENCY']} workers)")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def _wait_ready(url: str, process, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("gunicorn exited before it answered")
+        try:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer in time")
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def measure_floor(project, queries: list[str], users: int, rng) -> dict:
+    """Query embedding (a cache miss) + the SQL, in this process: what HTTP adds nothing to."""
+    samples = []
+    for query in queries:
+        where, exact = selection_where(
+            Selection(filters={"user_id": f"user-{rng.randrange(users)}"})
+        )
+        started = time.perf_counter()
+        memory_search(
+            project=project, query=query, where=where, top_k=10, threshold=0.1, exact=exact
+        )
+        samples.append(_ms_since(started))
+    return percentiles(samples)
+
+
+def _sdk_samples(client, queries: list[str], users: int, rng, errors: list | None = None):
+    samples = []
+    for query in queries:
+        filters = {"user_id": f"user-{rng.randrange(users)}"}
+        started = time.perf_counter()
+        try:
+            client.search(query, filters=filters)
+        except Exception as exc:  # a benchmark counts failures, it does not stop on them
+            if errors is None:
+                raise
+            errors.append(repr(exc))
+            continue
+        samples.append(_ms_since(started))
+    return samples
+
+
+def measure_sdk(url: str, key: str, queries: list[str], users: int, rng) -> dict:
+    return percentiles(_sdk_samples(_client(url, key), queries, users, rng))
+
+
+def measure_concurrent(url: str, key: str, queries: list[str], users: int, clients: int) -> dict:
+    chunks = [queries[i::clients] for i in range(clients)]
+    errors: list[str] = []
+
+    def worker(index: int) -> list[float]:
+        return _sdk_samples(_client(url, key), chunks[index], users, random.Random(index), errors)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        samples = [s for chunk in pool.map(worker, range(clients)) for s in chunk]
+    elapsed = time.perf_counter() - started
+    return {
+        **percentiles(samples),
+        "clients": clients,
+        "errors": len(errors),
+        "throughput_rps": len(samples) / elapsed,
+    }
+
+
+def _client(url: str, key: str):
+    os.environ["MEM0_TELEMETRY"] = "false"
+    from mem0 import MemoryClient
+
+    return MemoryClient(api_key=key, host=url)
+
+
+def run(
+    *, memories: int, users: int, queries: int, clients: int, pool_size: int, reload: bool, progress
+) -> dict:
+    project, key, loaded = bench_project(
+        memories, users, progress, pool_size=pool_size, reload=reload
+    )
+    rng = random.Random(42)
+    pool = query_pool(queries * 4 + 50)
+    embeddings.embed_query("warm up the model")
+    compile_filters({"user_id": "user-0"})
+    results = {"memories": project.memories.count(), "users": users, "load": loaded}
+    progress("measuring the floor (embedding + SQL, in process)...")
+    results["floor"] = measure_floor(project, pool[:queries], users, rng)
+    with live_server(progress) as url:
+        progress("measuring the SDK, one client...")
+        _client(url, key).search("warm up", filters={"user_id": "user-0"})
+        results["sdk_single"] = measure_sdk(url, key, pool[queries : 2 * queries], users, rng)
+        results["sdk_cached"] = measure_sdk(url, key, [pool[0]] * queries, users, rng)
+        progress(f"measuring the SDK, {clients} concurrent clients...")
+        results["sdk_concurrent"] = measure_concurrent(
+            url, key, pool[2 * queries : 4 * queries], users, clients
+        )
+    results["ratio_p95_sdk_to_floor"] = results["sdk_single"]["p95"] / results["floor"]["p95"]
+    return results

@@ -1,0 +1,102 @@
+"""Benchmarks that print a table and write JSON under var/bench/ (never timed tests)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run a benchmark: `bench search --memories N --users U`."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="which", required=True)
+        search = sub.add_parser("search", help="search latency through the SDK vs the floor")
+        search.add_argument("--memories", type=int, default=100_000)
+        search.add_argument("--users", type=int, default=1_000)
+        search.add_argument("--queries", type=int, default=300, help="per measurement")
+        search.add_argument("--clients", type=int, default=8, help="concurrent SDK clients")
+        search.add_argument("--pool", type=int, default=20_000, help="distinct texts embedded")
+        search.add_argument("--reload", action="store_true", help="drop and reload the data")
+
+    def handle(self, *args, which, **options):
+        if which == "search":
+            from memories.bench.search import run
+
+            results = run(
+                memories=options["memories"],
+                users=options["users"],
+                queries=options["queries"],
+                clients=options["clients"],
+                pool_size=options["pool"],
+                reload=options["reload"],
+                progress=self.progress,
+            )
+            self.print_search(results)
+            self.save("search", results)
+
+    def progress(self, message: str) -> None:
+        self.stderr.write(message)
+
+    def print_search(self, results: dict) -> None:
+        self.stdout.write(
+            f"\nsearch latency, {results['memories']:,} memories, {results['users']:,} users "
+            "(ms; filters={'user_id': <one user>}, top_k=10)\n"
+        )
+        self.stdout.write(f"{'measurement':<32}{'p50':>8}{'p95':>8}{'p99':>8}{'n':>6}")
+        for name, label in [
+            ("floor", "floor: embedding + SQL"),
+            ("sdk_single", "SDK, 1 client, distinct queries"),
+            ("sdk_cached", "SDK, 1 client, cached query"),
+            ("sdk_concurrent", "SDK, concurrent clients"),
+        ]:
+            row = results[name]
+            self.stdout.write(
+                f"{label:<32}{row['p50']:>8.2f}{row['p95']:>8.2f}{row['p99']:>8.2f}{row['n']:>6}"
+            )
+        concurrent = results["sdk_concurrent"]
+        self.stdout.write(
+            f"\n{concurrent['clients']} clients: {concurrent['throughput_rps']:.0f} searches/s, "
+            f"{concurrent['errors']} errors; SDK p95 / floor p95 = "
+            f"{results['ratio_p95_sdk_to_floor']:.2f}"
+        )
+        if results["load"]:
+            load = results["load"]
+            self.stdout.write(
+                f"load: pool embedded in {load['embed_pool_s']:.1f} s, "
+                f"COPY {load['copy_s']:.1f} s, HNSW built in {load['hnsw_build_s']:.1f} s "
+                f"({load['hnsw_size_mb']:.0f} MB)"
+            )
+
+    def save(self, name: str, results: dict) -> None:
+        out = settings.VAR_DIR / "bench"
+        out.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC)
+        results = {
+            **results,
+            "date": stamp.isoformat(),
+            "commit": _commit(),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        }
+        path = out / f"{name}-{stamp:%Y%m%dT%H%M%S}.json"
+        path.write_text(json.dumps(results, indent=2))
+        self.stdout.write(f"results written to {path}")
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=settings.BASE_DIR,
+            check=False,
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
