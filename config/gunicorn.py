@@ -27,3 +27,14 @@ def on_starting(server):
     from config.preflight import exit_on_problems
 
     exit_on_problems(redis=False)
+
+
+def post_worker_init(worker):
+    """Load the embedding model in the background, so the first search does not pay for it."""
+    if os.environ.get("WARM_EMBEDDINGS", "true").lower() not in {"1", "true", "yes"}:
+        return
+    import threading
+
+    from memories.embeddings import embed_query
+
+    threading.Thread(target=embed_query, args=("warm up",), daemon=True).start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import platform
 import subprocess
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         search.add_argument("--reload", action="store_true", help="drop and reload the data")
 
     def handle(self, *args, which, **options):
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per SDK call otherwise
         if which == "search":
             from memories.bench.search import run
 
