@@ -1,0 +1,97 @@
+"""From what a client sent (a dict, JSON text or a Python-repr dict) to a snake_case filter dict."""
+
+from __future__ import annotations
+
+import ast
+import json
+import warnings
+from typing import Any
+
+from memories.filters.common import LOGICAL_KEYS, FilterError, join_path, kind, show
+
+CAMEL_ALIASES = {
+    "userId": "user_id",
+    "agentId": "agent_id",
+    "appId": "app_id",
+    "runId": "run_id",
+    "createdAt": "created_at",
+    "updatedAt": "updated_at",
+    "expirationDate": "expiration_date",
+    "memoryIds": "memory_ids",
+}
+MAX_DEPTH = 16
+MAX_VALUES = 10_000
+MAX_TEXT_LENGTH = 100_000
+
+
+def normalize_filters(raw: object) -> dict[str, Any]:
+    """Return the filter dict a client meant.
+
+    ``raw`` may be a dict, JSON text or a Python-repr dict (the Python SDKs put dicts into query
+    strings that way, §1.5). camelCase field names become snake_case in every clause (§1.6);
+    metadata keys and operands are left as sent. Anything but an object is a ``FilterError``,
+    and so are clauses nested deeper than ``MAX_DEPTH`` and filters of over ``MAX_VALUES``
+    values."""
+    if isinstance(raw, str):
+        raw = _parse_text(raw)
+    if not isinstance(raw, dict):
+        raise FilterError(f"filters: expected an object, got {kind(raw)}")
+    _check_size(raw)
+    return _normalize_clause(raw, "filters", 0)
+
+
+def _parse_text(text: str) -> object:
+    if len(text) > MAX_TEXT_LENGTH:
+        raise FilterError(f"filters: longer than {MAX_TEXT_LENGTH} characters")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        pass
+    try:
+        # literal_eval warns about odd escapes in client text; those warnings are not ours.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.literal_eval(text)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        raise FilterError("filters: expected a JSON object or a Python dict literal") from None
+
+
+def _check_size(tree: object) -> None:
+    # Iterative: an operand may nest deeper than Python recursion goes.
+    stack, count = [tree], 0
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > MAX_VALUES:
+            raise FilterError(f"filters: more than {MAX_VALUES} values")
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple | set | frozenset):
+            stack.extend(node)
+
+
+def _normalize_clause(clause: dict[Any, Any], path: str, depth: int) -> dict[Any, Any]:
+    if depth > MAX_DEPTH:
+        raise FilterError(f"{path}: clauses nest deeper than {MAX_DEPTH} levels")
+    normalized: dict[Any, Any] = {}
+    sent_as: dict[Any, Any] = {}
+    for key, value in clause.items():
+        name = CAMEL_ALIASES.get(key, key)
+        if name in normalized:
+            raise FilterError(f"{path}: {show(sent_as[name])} and {show(key)} both name {name}")
+        sent_as[name] = key
+        if name in LOGICAL_KEYS:
+            value = _normalize_logical(value, join_path(path, name), depth + 1)
+        normalized[name] = value
+    return normalized
+
+
+def _normalize_logical(value: object, path: str, depth: int) -> object:
+    if isinstance(value, dict):
+        return _normalize_clause(value, path, depth)
+    if isinstance(value, list):
+        return [
+            _normalize_clause(item, f"{path}[{i}]", depth) if isinstance(item, dict) else item
+            for i, item in enumerate(value)
+        ]
+    return value
