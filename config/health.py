@@ -66,6 +66,15 @@ def _worker() -> dict:
     return {"age_s": age}
 
 
+def _embedder() -> dict:
+    from memories.embeddings import embedder_status
+
+    status = embedder_status()
+    if status.get("error"):
+        return {"status": "error", "detail": status["error"], **status}
+    return status
+
+
 def _migrations() -> dict:
     executor = MigrationExecutor(connection)
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
@@ -84,7 +93,13 @@ def _report(checks: dict) -> JsonResponse:
 @never_cache
 def healthz(request):
     return _report(
-        {"database": _database, "pgvector": _pgvector, "redis": _redis, "worker": _worker}
+        {
+            "database": _database,
+            "pgvector": _pgvector,
+            "redis": _redis,
+            "worker": _worker,
+            "embedder": _embedder,
+        }
     )
 
 

@@ -221,6 +221,8 @@ EMBEDDING_MODEL = env_str("EMBEDDING_MODEL", "all-MiniLM-L6-v2")
 EMBEDDING_DIM = env_int("EMBEDDING_DIM", 384)
 EMBEDDING_BASE_URL = env_str("EMBEDDING_BASE_URL", env_str("LLM_BASE_URL", ""))
 EMBEDDING_API_KEY = env_secret("EMBEDDING_API_KEY", env_secret("LLM_API_KEY", ""))
+EMBEDDING_THREADS = env_int("EMBEDDING_THREADS", 0)  # onnxruntime threads; 0: the cores, <= 4
+EMBEDDING_MODEL_DIR = env_str("EMBEDDING_MODEL_DIR", "")  # another copy of the model files
 
 # --- API ---------------------------------------------------------------------------------
 

