@@ -130,6 +130,9 @@ class Project(models.Model):
     # Requests per minute per API key; null means settings.API_RATE_LIMIT_PER_MINUTE.
     rate_limit_per_minute = models.PositiveIntegerField(blank=True, null=True)
     suspended_at = models.DateTimeField(blank=True, null=True)
+    # LLM tokens spent by this project's extractions (per-tenant cost accounting).
+    llm_prompt_tokens = models.BigIntegerField(default=0)
+    llm_completion_tokens = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

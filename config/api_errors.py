@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import DataError
 from django.http import JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
@@ -17,6 +18,25 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = 413
     default_detail = (
         "Request body too large: send fewer or shorter messages, or raise MAX_REQUEST_BYTES."
+    )
+
+
+def _unstorable_value(exc) -> bool:
+    """A NUL, an unpaired surrogate or an infinite number (JSON allows all three; 1e400 parses
+    as inf) from the request reached PostgreSQL, which refuses them."""
+    if isinstance(exc, UnicodeEncodeError):  # psycopg encoding a str with a lone surrogate
+        return exc.reason == "surrogates not allowed"
+    if not isinstance(exc, DataError):
+        return False
+    cause = exc.__cause__
+    detail = getattr(getattr(cause, "diag", None), "message_detail", None) or ""
+    # psycopg refuses NUL in text; PostgreSQL refuses \u0000 (22P05), lone surrogates and
+    # Infinity or NaN in jsonb
+    return (
+        "NUL (0x00)" in str(exc)
+        or getattr(cause, "sqlstate", None) == "22P05"
+        or "surrogate" in detail
+        or detail.startswith(('Token "Infinity"', 'Token "-Infinity"', 'Token "NaN"'))
     )
 
 
@@ -35,6 +55,15 @@ def api_exception_handler(exc, context):
         exc = exceptions.ValidationError({"detail": str(exc)})
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    if isinstance(exc, RecursionError) and "decoding a JSON" in str(exc):  # DRF's JSONParser
+        exc = exceptions.ParseError("JSON parse error - the body is nested too deeply.")
+    if _unstorable_value(exc):
+        exc = exceptions.ValidationError(
+            {
+                "detail": "The request holds a NUL (\\u0000), an unpaired surrogate or an "
+                "out-of-range number, which cannot be stored: remove it."
+            }
+        )
     response = exception_handler(exc, context)
     if response is None:
         return None

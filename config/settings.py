@@ -199,11 +199,23 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 5.0,
         "options": {"expires": 5},
     },
+    # Re-enqueues add events whose queue message was lost or whose worker died mid-way.
+    "events-requeue": {
+        "task": "memories.tasks.events_requeue_task",
+        "schedule": 30.0,
+        "options": {"expires": 30},
+    },
     # Writes the Redis-buffered search access counts (ranking signals) to PostgreSQL.
     "memory-access-flush": {
         "task": "memories.tasks.memory_access_flush_task",
         "schedule": 30.0,
         "options": {"expires": 30},
+    },
+    # Re-enqueues webhook deliveries whose queue message was lost.
+    "webhook-deliveries-requeue": {
+        "task": "memories.webhooks.tasks.webhook_deliveries_requeue_task",
+        "schedule": 300.0,
+        "options": {"expires": 300},
     },
     # Deletes request-log rows older than REQUEST_LOG_RETENTION_DAYS, nightly at 03:17 UTC.
     "request-log-prune": {
@@ -212,6 +224,26 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 60)
+
+# --- Extraction -------------------------------------------------------------------------
+# Any OpenAI-compatible chat endpoint; with none configured, the built-in offline extractor.
+LLM_BASE_URL = env_str("LLM_BASE_URL", "")
+LLM_API_KEY = env_secret("LLM_API_KEY", "")
+LLM_MODEL = env_str("LLM_MODEL", "")
+LLM_TIMEOUT = env_int("LLM_TIMEOUT", 60)  # seconds per call
+LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)  # the openai client's own retries
+# A worker holds an event this long; past it, beat hands the event to another worker.
+EXTRACTION_LEASE_SECONDS = env_int("EXTRACTION_LEASE_SECONDS", 300)
+# PENDING events older than this are enqueued again (their message may have been lost).
+EXTRACTION_REQUEUE_AFTER_SECONDS = env_int("EXTRACTION_REQUEUE_AFTER_SECONDS", 120)
+EXTRACTION_MAX_ATTEMPTS = env_int("EXTRACTION_MAX_ATTEMPTS", 5)
+
+# --- Webhooks ---------------------------------------------------------------------------
+# Deliveries to loopback/private addresses are refused (SSRF) unless this is true.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 10)
+WEBHOOKS_MAX_ATTEMPTS = env_int("WEBHOOKS_MAX_ATTEMPTS", 6)
+WEBHOOKS_RETRY_BASE_SECONDS = env_int("WEBHOOKS_RETRY_BASE_SECONDS", 15)
 
 # --- Embeddings -------------------------------------------------------------------------
 # "local": all-MiniLM-L6-v2 run by onnxruntime from a PyPI package, no network.

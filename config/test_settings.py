@@ -30,5 +30,8 @@ ALLOWED_HOSTS = ["*"]
 # a CI clone's, or parallel sessions) never drop each other's. Child processes inherit it.
 os.environ.setdefault("ENGRAM_TEST_DATABASE", f"test_engram_{uuid.uuid4().hex[:8]}")
 DATABASES["default"]["TEST"] = {"NAME": os.environ["ENGRAM_TEST_DATABASE"]}  # noqa: F405
+if os.environ.get("ENGRAM_USE_TEST_DATABASE"):
+    # A worker or server process started by a test works on that run's test database.
+    DATABASES["default"]["NAME"] = os.environ["ENGRAM_TEST_DATABASE"]  # noqa: F405
 # Live-server threads must not keep connections that block dropping the test database.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

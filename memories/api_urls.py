@@ -24,7 +24,7 @@ urlpatterns = [
     # entities
     path("v1/entities/", entities.EntityListApi.as_view(), name="entity-list"),
     path(
-        "v2/entities/<str:entity_type>/<str:name>/",
+        "v2/entities/<str:entity_type>/<path:name>/",
         entities.EntityApi.as_view(),
         name="entity-detail",
     ),

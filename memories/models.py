@@ -75,6 +75,9 @@ class Memory(models.Model):
     categories = ArrayField(models.CharField(max_length=100), default=list, blank=True)
     immutable = models.BooleanField(default=False)
     expiration_date = models.DateField(blank=True, null=True)
+    # What the fact is about ("diet", "residence"), set by the offline extractor so a new
+    # value of the same subject UPDATEs the memory instead of adding a contradiction.
+    subject = models.CharField(max_length=100, blank=True, default="")
     state = models.CharField(max_length=10, choices=MemoryState.choices, default=MemoryState.ACTIVE)
     replaced_by = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaces"
@@ -166,6 +169,7 @@ class Event(models.Model):
     payload = models.JSONField(default=dict)
     metadata = models.JSONField(blank=True, null=True)
     results = models.JSONField(blank=True, null=True)
+    usage = models.JSONField(blank=True, null=True)  # LLM tokens of this event
     error = models.TextField(blank=True, default="")
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_expires_at = models.DateTimeField(blank=True, null=True)
@@ -214,3 +218,4 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.feedback} on {self.memory_id}"
+from memories.models_webhooks import Webhook, WebhookDelivery  # noqa: E402, F401

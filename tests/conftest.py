@@ -41,35 +41,36 @@ def wait_until(predicate, *, seconds: float, interval: float = 0.2, what: str = 
     raise AssertionError(f"timed out after {seconds} s waiting for {what}")
 
 
-@pytest.fixture
-def celery_worker_process():
-    """A real `celery worker` subprocess on this run's Redis (key prefix from the env)."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-mingle",
-            "--without-gossip",
-            "--hostname=test@%h",
-        ],
+def start_worker(**env: str) -> subprocess.Popen:
+    """A real `celery worker` subprocess on this run's Redis (key prefix from the env) and this
+    run's test database; its output goes to /tmp/<test database>-worker.log."""
+    log = open(f"/tmp/{os.environ['ENGRAM_TEST_DATABASE']}-worker.log", "a")  # noqa: SIM115
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
+    command += ["--loglevel=INFO", "--without-mingle", "--without-gossip", "--hostname=test@%h"]
+    return subprocess.Popen(
+        command,
         cwd=REPO_ROOT,
-        env=repo_env(),
-        stdout=subprocess.PIPE,
+        env=repo_env(ENGRAM_USE_TEST_DATABASE="1", **env),
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    yield process
+
+
+def stop_process(process: subprocess.Popen) -> None:
     process.terminate()
     try:
         process.wait(20)
     except subprocess.TimeoutExpired:
         process.kill()
+        process.wait(5)
+
+
+@pytest.fixture
+def celery_worker_process():
+    process = start_worker()
+    yield process
+    stop_process(process)
 
 
 # --- the tenant world: alice owns org A, bob reads in org A, charlie owns org C ------------

@@ -7,7 +7,12 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from accounts.api.base import ProjectScopedApi
-from memories.api.inputs import BadRequest, page_params
+from memories.api.inputs import (
+    MAX_ENTITY_ID_CHARS,
+    BadRequest,
+    page_params,
+    reject_unstorable,
+)
 from memories.api.outputs import entity_output
 from memories.models import ENTITY_FIELDS, EntityType
 from memories.selectors.memories import entity_get, entity_get_by_id, entity_list, entity_totals
@@ -44,7 +49,8 @@ class EntityListApi(ProjectScopedApi):
         count = entities.count()
         if paging:
             page, size = paging
-            entities = entities[(page - 1) * size : page * size]
+            start = (page - 1) * size  # past the end it may not fit a bigint OFFSET
+            entities = entities[start : start + size] if start < count else []
         by_type = dict.fromkeys(EntityType.values, 0) | dict(
             entity_list(project=request.auth.project)
             .order_by()
@@ -62,6 +68,11 @@ class EntityListApi(ProjectScopedApi):
         )
 
 
+def numeric_id(value: str) -> int | None:
+    """ASCII digits as an int (`"²".isdigit()` is true too, and int() refuses it)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 19 else None
+
+
 def entity_or_404(request, entity_type: str, *, name: str | None = None, pk: int | None = None):
     kind = entity_type_or_400(entity_type)
     project = request.auth.project
@@ -77,7 +88,7 @@ class EntityApi(ProjectScopedApi):
     """`GET|DELETE /v2/entities/{type}/{name}/`: one entity; deleting takes all its memories."""
 
     def get(self, request, entity_type, name):
-        pk = int(name) if name.isdigit() else None
+        pk = numeric_id(name)
         entity = entity_or_404(request, entity_type, name=name, pk=pk)
         return Response(serialize_entities(request, [entity])[0])
 
@@ -90,9 +101,9 @@ class EntityByIdApi(ProjectScopedApi):
     """`DELETE /v1/entities/{type}/{numeric id}/` (the id from GET /v1/entities/)."""
 
     def delete(self, request, entity_type, entity_id):
-        if not entity_id.isdigit():
+        if not (entity_id.isascii() and entity_id.isdigit()):
             raise BadRequest("Invalid entity ID. Must be an integer.")
-        entity_delete(entity=entity_or_404(request, entity_type, pk=int(entity_id)))
+        entity_delete(entity=entity_or_404(request, entity_type, pk=numeric_id(entity_id)))
         return Response({"message": "Entity deleted successfully."})
 
 
@@ -103,10 +114,13 @@ class EntityCreateApi(ProjectScopedApi):
 
     def post(self, request):
         body = request.data if isinstance(request.data, dict) else {}
+        reject_unstorable(body)
         field = ENTITY_FIELDS[self.entity_type]
         name = body.get(field) or body.get("name")
         if not isinstance(name, str) or not name.strip():
             raise BadRequest(f"{field}: required")
+        if len(name) > MAX_ENTITY_ID_CHARS:
+            raise BadRequest(f"{field}: at most {MAX_ENTITY_ID_CHARS} characters")
         metadata = body.get("metadata")
         if metadata is not None and not isinstance(metadata, dict):
             raise BadRequest("metadata: expected an object")

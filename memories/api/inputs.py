@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import ast
 import json
+import math
+import re
 import uuid
 from datetime import UTC, date, datetime
 
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 
+from memories.messages import MessageError, message_text
 from memories.models import ENTITY_FIELDS
 
 ENTITY_ID_FIELDS = tuple(ENTITY_FIELDS.values())
@@ -23,6 +26,9 @@ MAX_MESSAGES = 500
 MAX_MESSAGE_CHARS = 100_000
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 100
+MAX_ENTITY_ID_CHARS = 255  # the max_length of the user_id ... run_id and Entity.name columns
+# PostgreSQL cannot store NUL, and psycopg cannot encode unpaired surrogates (JSON allows both).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class BadRequest(exceptions.ValidationError):
@@ -30,6 +36,26 @@ class BadRequest(exceptions.ValidationError):
 
     def __init__(self, message: str):
         super().__init__({"detail": message})
+
+
+def reject_unstorable(data, *, name: str = "body") -> None:
+    """400 for what jsonb and text columns refuse: a NUL or an unpaired surrogate in a string
+    or key, or a number out of range (JSON's 1e400 parses as inf)."""
+    stack = [(name, data)]
+    while stack:  # not recursive: a deeply nested body must not raise RecursionError
+        path, value = stack.pop()
+        if isinstance(value, str) and _UNSTORABLE.search(value):
+            raise BadRequest(f"{path}: holds a NUL or unpaired surrogate character")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise BadRequest(f"{path}: number out of range")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and _UNSTORABLE.search(key):
+                    raise BadRequest(f"{path}: a key holds a NUL or unpaired surrogate character")
+                shown = key if str(key).isidentifier() else json.dumps(key)[:60]
+                stack.append((f"{path}.{shown}", item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{index}]", item) for index, item in enumerate(value))
 
 
 def parse_memory_id(value: str, *, name: str = "memory_id") -> uuid.UUID:
@@ -63,9 +89,18 @@ def parse_loose_dict(value, *, name: str) -> dict | None:
             parsed = parse(value)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             continue
-        if isinstance(parsed, dict):
+        if isinstance(parsed, dict) and _is_json(parsed):  # a repr may hold sets, bytes, inf
+            reject_unstorable(parsed, name=name)
             return parsed
     raise BadRequest(f"{name}: expected an object (JSON), got {str(value)[:100]!r}")
+
+
+def _is_json(value) -> bool:
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return True
 
 
 def parse_date(value, *, name: str) -> date | None:
@@ -104,25 +139,6 @@ def parse_timestamp(value, *, name: str = "timestamp") -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def message_text(message: dict) -> str:
-    """The text of a message; images become "[image] <url>" so they are not lost."""
-    content = message.get("content")
-    if isinstance(content, list):  # OpenAI-style content parts
-        return " ".join(_part_text(part) for part in content).strip()
-    return _part_text(content)
-
-
-def _part_text(part) -> str:
-    if isinstance(part, str):
-        return part
-    if isinstance(part, dict) and part.get("type") == "image_url":
-        url = (part.get("image_url") or {}).get("url", "")
-        return f"[image] {url[:500]}"
-    if isinstance(part, dict) and isinstance(part.get("text"), str):
-        return part["text"]
-    raise BadRequest("messages: content must be a string, a text part or an image_url part")
-
-
 def parse_messages(value) -> list[dict]:
     """A string, one message dict, or a list of {role, content} (what Python sends)."""
     if isinstance(value, str):
@@ -138,9 +154,12 @@ def parse_messages(value) -> list[dict]:
         if not isinstance(message, dict) or "content" not in message:
             raise BadRequest(f"messages[{index}]: expected an object with role and content")
         role = message.get("role", "user")
-        if role not in {"user", "assistant", "system"}:
+        if not isinstance(role, str) or role not in {"user", "assistant", "system"}:
             raise BadRequest(f"messages[{index}].role: must be user, assistant or system")
-        text = message_text(message)
+        try:
+            text = message_text(message)
+        except MessageError as exc:
+            raise BadRequest(f"messages[{index}]: {exc}") from None
         if len(text) > MAX_MESSAGE_CHARS:
             raise BadRequest(
                 f"messages[{index}].content: longer than {MAX_MESSAGE_CHARS} characters"
@@ -157,6 +176,8 @@ def entity_ids_from(data: dict) -> dict[str, str | None]:
         if value not in (None, ""):
             if not isinstance(value, str | int):
                 raise BadRequest(f"{name}: expected a string")
+            if len(str(value)) > MAX_ENTITY_ID_CHARS:
+                raise BadRequest(f"{name}: at most {MAX_ENTITY_ID_CHARS} characters")
             ids[name] = str(value)
     return ids
 
@@ -183,7 +204,7 @@ def _bounded_int(value, name: str, default: int, low: int, high: int | None) -> 
         return default
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: 1e400 parses as inf
         raise BadRequest(f"{name}: expected an integer, got {value!r}") from None
     if number < low or (high is not None and number > high):
         bound = f"between {low} and {high}" if high else f"at least {low}"

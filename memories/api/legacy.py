@@ -19,6 +19,7 @@ from memories.api.memories import add_memories, body_of, search_results
 from memories.api.outputs import memory_output
 from memories.api.pagination import paginate
 from memories.filters import normalize_filters
+from memories.models import EventStatus
 from memories.selectors.memories import memory_list
 from memories.selectors.where import Selection, selection_where
 
@@ -55,7 +56,12 @@ def listed(request, body: dict, where, fields: list[str]):
     if both:
         page, size = page_params(request, body)
         return paginate(request, queryset, page=page, page_size=size, serialize=serialize)
-    limit = min(int(body.get("limit") or request.query_params.get("limit") or 100), 200)
+    try:
+        limit = min(int(body.get("limit") or request.query_params.get("limit") or 100), 200)
+    except (TypeError, ValueError, OverflowError):
+        raise BadRequest("limit: expected a positive integer") from None
+    if limit < 1:
+        raise BadRequest("limit: expected a positive integer")
     return [serialize(memory) for memory in queryset[:limit]]
 
 
@@ -84,13 +90,10 @@ class MemoriesRootApi(ProjectScopedApi):
     def post(self, request):
         body = body_of(request)
         infer, event, _ = add_memories(request, body)
-        if infer:
+        if infer and event.status != EventStatus.SUCCEEDED:
             items = [{"message": QUEUED, "status": event.status, "event_id": str(event.id)}]
         else:
-            items = [
-                {"id": r["id"], "memory": r["memory"], "data": r["data"], "event": r["event"]}
-                for r in event.results
-            ]
+            items = event.results  # {id, memory, data, event[, previous_memory]}
         return Response(shaped(items, body))
 
     def delete(self, request):

@@ -11,7 +11,6 @@ from memories.api.inputs import (
     BadRequest,
     StringListField,
     entity_ids_from,
-    message_text,
     page_params,
     parse_bool,
     parse_date,
@@ -19,14 +18,18 @@ from memories.api.inputs import (
     parse_memory_id,
     parse_messages,
     parse_timestamp,
+    reject_unstorable,
 )
 from memories.api.outputs import history_output, memory_output
 from memories.api.pagination import paginate
 from memories.filters import normalize_filters
+from memories.messages import message_text
+from memories.models import EventStatus
 from memories.selectors.memories import memory_get, memory_history, memory_list
 from memories.selectors.search import memory_search
 from memories.selectors.where import Selection, selection_where
 from memories.services.access import memory_access_record
+from memories.services.extraction import extraction_run_now
 from memories.services.memories import (
     Actor,
     NewMemories,
@@ -46,6 +49,7 @@ def actor_of(request) -> Actor:
 def body_of(request) -> dict:
     if not isinstance(request.data, dict):
         raise BadRequest("The request body must be a JSON object.")
+    reject_unstorable(request.data)
     return request.data
 
 
@@ -103,12 +107,20 @@ def add_memories(request, body: dict):
         )
     payload = {key: value for key, value in body.items() if key not in {"org_id", "project_id"}}
     payload.update(messages=messages, **{k: v for k, v in scope.items() if v})
+    payload.update(
+        expiration_date=new.expiration_date.isoformat() if new.expiration_date else None,
+        timestamp=new.created_at.timestamp() if new.created_at else None,
+    )
+    sync = not parse_bool(body.get("async_mode"), name="async_mode", default=True)
     event, created = event_create_pending(
         project=request.auth.project,
         actor=actor_of(request),
         payload=payload,
         idempotency_key=request.headers.get("Idempotency-Key", "")[:255],
+        enqueue=not sync,
     )
+    if sync and created:
+        event = extraction_run_now(event_id=event.id)
     return True, event, created
 
 
@@ -117,6 +129,8 @@ class MemoryAddApi(ProjectScopedApi):
 
     def post(self, request):
         infer, event, _ = add_memories(request, body_of(request))
+        if infer and event.status == EventStatus.SUCCEEDED:  # async_mode=false
+            return Response({"results": event.results, "event_id": str(event.id)})
         if infer:
             return Response({"event_id": str(event.id), "status": event.status})
         return Response(

@@ -27,6 +27,7 @@ from memories.models import (
     Memory,
     MemoryHistory,
 )
+from memories.services.notify import deleted_results, memory_changes_notify
 
 ENTITY_ID_FIELDS = tuple(ENTITY_FIELDS.values())
 UNSET = object()
@@ -75,7 +76,7 @@ def _scope_q(scope: dict[str, str | None]) -> Q:
     return q
 
 
-def _history(memory: Memory, *, event: str, old: str | None, actor: Actor, messages=None):
+def history_entry(memory: Memory, *, event: str, old: str | None, actor: Actor, messages=None):
     return MemoryHistory(
         project_id=memory.project_id,
         memory=memory,
@@ -128,10 +129,13 @@ def memories_add_verbatim(*, project: Project, new: NewMemories, actor: Actor) -
             ]
         )
         MemoryHistory.objects.bulk_create(
-            _history(m, event=HistoryEvent.ADD, old=None, actor=actor, messages=new.messages)
+            history_entry(m, event=HistoryEvent.ADD, old=None, actor=actor, messages=new.messages)
             for m in created
         )
         entities_upsert(project=project, scope=new.scope)
+        memory_changes_notify(
+            project=project, results=[_result(m.id, m.text, "ADD") for m in created]
+        )
         results = [_result(m.id, m.text, "ADD") for m in created] + [
             _result(existing[text_hash(t)], t, "NOOP")
             for t in new.texts
@@ -175,13 +179,21 @@ def _finished_event(*, project, actor: Actor, new: NewMemories, results: list[di
 
 
 def event_create_pending(
-    *, project: Project, actor: Actor, payload: dict, idempotency_key: str = ""
+    *,
+    project: Project,
+    actor: Actor,
+    payload: dict,
+    idempotency_key: str = "",
+    enqueue: bool = True,
 ) -> tuple[Event, bool]:
-    """A PENDING add for the extraction worker; a repeated Idempotency-Key returns the first."""
+    """A PENDING add for the extraction worker; a repeated Idempotency-Key returns the first.
+    `enqueue=False` when the caller runs the extraction itself (async_mode=false)."""
     if idempotency_key:
         first = Event.objects.filter(project=project, idempotency_key=idempotency_key).first()
         if first:
             return first, False
+    from memories.tasks import memory_extract_task
+
     event = Event.objects.create(
         project=project,
         api_key=actor.api_key,
@@ -190,6 +202,8 @@ def event_create_pending(
         metadata=payload.get("metadata"),
         idempotency_key=idempotency_key,
     )
+    if enqueue:
+        memory_extract_task.delay_on_commit(str(event.id))
     return event, True
 
 
@@ -220,7 +234,10 @@ def memory_update(
     if created_at is not None:
         memory.created_at = created_at
     memory.save()
-    _history(memory, event=HistoryEvent.UPDATE, old=old_text, actor=actor).save()
+    history_entry(memory, event=HistoryEvent.UPDATE, old=old_text, actor=actor).save()
+    memory_changes_notify(
+        project=memory.project, results=[_result(memory.id, memory.text, "UPDATE")]
+    )
     return memory
 
 
@@ -254,16 +271,17 @@ def _superseded_chain(memory: Memory) -> list[uuid.UUID]:
 def memory_delete(*, memory: Memory, delete_linked: bool = False) -> int:
     """Delete a memory (and its history); returns how many linked older memories went too."""
     linked = _superseded_chain(memory) if delete_linked else []
-    Memory.objects.filter(project_id=memory.project_id, pk__in=[memory.pk, *linked]).delete()
+    doomed = Memory.objects.filter(project_id=memory.project_id, pk__in=[memory.pk, *linked])
+    _delete_notifying(memory.project, doomed)
     return len(linked)
 
 
 @transaction.atomic
 def memories_delete_where(*, project: Project, where: Q) -> int:
     """One set-based DELETE (no page-by-page loop that stops at 100), then orphaned entities."""
-    _, per_model = Memory.objects.filter(project=project).filter(where).delete()
+    deleted = _delete_notifying(project, Memory.objects.filter(project=project).filter(where))
     entities_prune(project=project)
-    return per_model.get(MEMORY_LABEL, 0)
+    return deleted
 
 
 def entities_prune(*, project: Project) -> None:
@@ -278,11 +296,10 @@ def entities_prune(*, project: Project) -> None:
 @transaction.atomic
 def entity_delete(*, entity: Entity) -> int:
     field_name = ENTITY_FIELDS[entity.type]
-    _, per_model = Memory.objects.filter(
-        project_id=entity.project_id, **{field_name: entity.name}
-    ).delete()
+    memories = Memory.objects.filter(project_id=entity.project_id, **{field_name: entity.name})
+    deleted = _delete_notifying(entity.project, memories)
     entity.delete()
-    return per_model.get(MEMORY_LABEL, 0)
+    return deleted
 
 
 def memories_batch_update(*, project: Project, items: list[dict], actor: Actor) -> int:
@@ -305,8 +322,16 @@ def memories_batch_update(*, project: Project, items: list[dict], actor: Actor) 
 @transaction.atomic
 def memories_batch_delete(*, project: Project, ids: list[uuid.UUID]) -> int:
     _memories_by_id(project=project, ids=ids)
-    Memory.objects.filter(project=project, pk__in=ids).delete()
+    _delete_notifying(project, Memory.objects.filter(project=project, pk__in=ids))
     return len(set(ids))
+
+
+def _delete_notifying(project: Project, memories) -> int:
+    """One set-based DELETE; memory_delete webhooks (if any) are told on commit."""
+    results = deleted_results(project=project, memories=memories)
+    _, per_model = memories.delete()
+    memory_changes_notify(project=project, results=results)
+    return per_model.get(MEMORY_LABEL, 0)
 
 
 def _memories_by_id(*, project: Project, ids: list[uuid.UUID]) -> dict[uuid.UUID, Memory]:

@@ -1,0 +1,86 @@
+"""Step one of extraction: messages → facts, by the LLM or by the offline extractor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from memories.extraction.llm import Usage, llm_configured, llm_json
+from memories.extraction.prompts import FactsOut, conversation_text, facts_system
+
+
+@dataclass(frozen=True)
+class ExtractionOptions:
+    """The project's settings with the call's overrides applied."""
+
+    categories: list[dict[str, str]]
+    custom_instructions: str = ""
+    includes: str = ""
+    excludes: str = ""
+    agent: bool = False  # agent-scoped memories: facts about the assistant
+    multilingual: bool = False
+
+    @property
+    def category_names(self) -> list[str]:
+        return [name for item in self.categories for name in item]
+
+
+@dataclass(frozen=True)
+class NewFact:
+    text: str
+    categories: tuple[str, ...]
+    subject: str = ""  # what the fact is about, from the offline extractor (updates match on it)
+
+
+@dataclass
+class Extracted:
+    facts: list[NewFact]
+    usage: Usage = field(default_factory=Usage)
+
+
+def extract(messages: list[dict], options: ExtractionOptions) -> Extracted:
+    """`messages` are normalised: [{"role", "text"}]."""
+    if not llm_configured():
+        return Extracted(facts=_offline(messages, options))
+    return _with_llm(messages, options)
+
+
+def _offline(messages: list[dict], options: ExtractionOptions) -> list[NewFact]:
+    from memories.extraction import offline
+
+    facts = offline.extract_facts(
+        [{"role": m["role"], "content": m["text"]} for m in messages],
+        categories=options.categories,
+        includes=options.includes or None,
+        excludes=options.excludes or None,
+        custom_instructions=options.custom_instructions or None,
+    )
+    return [NewFact(f.text, tuple(f.categories), f.subject) for f in facts]
+
+
+def _with_llm(messages: list[dict], options: ExtractionOptions) -> Extracted:
+    instructions = [options.custom_instructions]
+    if options.includes:
+        instructions.append(f"Only extract facts about: {options.includes}")
+    if options.excludes:
+        instructions.append(f"Never extract facts about: {options.excludes}")
+    system = facts_system(
+        agent=options.agent,
+        categories=options.category_names,
+        multilingual=options.multilingual,
+        instructions=instructions,
+        today=timezone.now().date(),
+    )
+    answer, usage = llm_json(system=system, user=conversation_text(messages), schema=FactsOut)
+    allowed = set(options.category_names)
+    facts = []
+    for fact in answer.facts:
+        categories = tuple(c for c in fact.categories if c in allowed) or _fallback(options)
+        facts.append(NewFact(fact.text.strip(), categories))
+    return Extracted(facts=list({f.text: f for f in facts if f.text}.values()), usage=usage)
+
+
+def _fallback(options: ExtractionOptions) -> tuple[str, ...]:
+    names = options.category_names
+    return ("misc",) if "misc" in names else tuple(names[:1])
