@@ -9,6 +9,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -101,16 +102,19 @@ def live_server(progress):
 
 
 def _wait_ready(url: str, process, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
+    deadline, last = time.monotonic() + seconds, "no answer"
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError("gunicorn exited before it answered")
         try:
             with urllib.request.urlopen(f"{url}/readyz", timeout=2):
                 return
+        except urllib.error.HTTPError as error:
+            last = error.read().decode(errors="replace")[:500]  # e.g. migrations pending
         except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer in time")
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn was not ready in time: /readyz said {last}")
 
 
 def _ms_since(started: float) -> float:
