@@ -10,13 +10,18 @@ from config import local_services
 # Every run gets its own key prefix, so runs sharing one Redis never see each other's
 # queues or cache entries. Worker processes started by tests inherit it from the env.
 os.environ.setdefault("REDIS_KEY_PREFIX", f"engram-test-{uuid.uuid4().hex[:8]}")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
-if not local_services.redis_answers(os.environ["REDIS_URL"]):
-    # No Redis on this machine: start a private one for this run.
-    _url = f"redis://127.0.0.1:{local_services.free_port()}/0"
-    _process, _ = local_services.start_redis(_url, tempfile.mkdtemp(prefix="engram-redis-"))
-    atexit.register(local_services.stop_process, _process)
-    os.environ["REDIS_URL"] = _url
+
+# The run's own redis-server (children inherit its URL), so a test may restart it to prove
+# nothing is lost, without touching anyone else's Redis. TEST_REDIS_URL uses a given one.
+if "TEST_REDIS_URL" in os.environ:
+    os.environ["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
+elif "ENGRAM_TEST_REDIS_DIR" not in os.environ:
+    os.environ["ENGRAM_TEST_REDIS_DIR"] = tempfile.mkdtemp(prefix="engram-redis-")
+    os.environ["REDIS_URL"] = f"redis://127.0.0.1:{local_services.free_port()}/0"
+    TEST_REDIS = local_services.start_redis(
+        os.environ["REDIS_URL"], os.environ["ENGRAM_TEST_REDIS_DIR"]
+    )[0]
+    atexit.register(lambda: local_services.stop_process(TEST_REDIS))
 
 from config.settings import *  # noqa: F403
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, FloatField, Q, Value
 from django.db.models.expressions import ExpressionWrapper
 from django.db.models.functions import Coalesce
@@ -68,15 +68,18 @@ def extraction_run(*, event_id: uuid.UUID) -> Event | None:
     if event is None:
         return None
     try:
-        plan = plan_event(event)
-    except (LLMUnavailable, embeddings.EmbeddingUnavailable) as exc:
+        return event_apply(event=event, plan=plan_event(event))
+    except (LLMUnavailable, embeddings.EmbeddingUnavailable, DatabaseError) as exc:
         if event.attempts >= settings.EXTRACTION_MAX_ATTEMPTS:
             return event_fail(event=event, error=f"gave up after {event.attempts} attempts: {exc}")
         event_release(event=event, error=str(exc))
         raise TransientExtractionError(str(exc)) from exc
     except (LLMError, embeddings.EmbeddingError) as exc:
         return event_fail(event=event, error=str(exc))
-    return event_apply(event=event, plan=plan)
+    except Exception as exc:
+        # A bug must not retry forever: fail visibly, with the details in the worker log.
+        logger.exception("extraction of event %s failed", event.pk)
+        return event_fail(event=event, error=f"internal error: {type(exc).__name__}: {exc}")
 
 
 def extraction_run_now(*, event_id: uuid.UUID) -> Event:

@@ -9,6 +9,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Q
@@ -203,7 +204,8 @@ def event_create_pending(
         idempotency_key=idempotency_key,
     )
     if enqueue:
-        memory_extract_task.delay_on_commit(str(event.id))
+        # robust: with Redis down the add is still accepted; beat re-queues PENDING events.
+        transaction.on_commit(partial(memory_extract_task.delay, str(event.id)), robust=True)
     return event, True
 
 

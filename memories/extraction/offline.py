@@ -1,0 +1,184 @@
+"""The built-in offline extractor: rule-based facts from chat messages, used when no LLM is set.
+
+Deterministic and standard-library only. Only the user's own first-person statements become
+facts ("I'm vegan and I live in Oslo" -> "Is vegan", "Lives in Oslo"); questions, greetings,
+requests to the assistant, hypotheticals and hedged guesses do not. It is built for precision:
+a statement no rule recognises is dropped, since a wrong memory is worse than a missed one.
+
+Each fact carries a `subject` ("residence", "diet", "preference:jazz"): a later fact with the
+same subject replaces the earlier one, within a call here and against stored memories in
+`decide`. Negations keep that subject and say so in the text ("Is no longer vegetarian").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from memories.extraction import (
+    offline_rules,
+    offline_rules_activities,
+    offline_rules_family,
+    offline_rules_life,
+)
+from memories.extraction.offline_categories import (
+    DEFAULT_CATEGORIES,
+    Category,
+    Filter,
+    assign,
+    catalog,
+    instruction_filters,
+    topics,
+    word_filter,
+)
+from memories.extraction.offline_text import (
+    MAX_FACT_WORDS,
+    Clause,
+    Draft,
+    article,
+    canonical,
+    clauses,
+    sentences,
+)
+
+__all__ = ["DEFAULT_CATEGORIES", "Fact", "extract_facts"]
+
+MAX_SENTENCES = 200  # per call: bounds the work on a pasted novel
+# Order matters where patterns overlap: "I am a nurse" is work before it could be anything else.
+RULES = (
+    *offline_rules.RULES,
+    *offline_rules_family.RULES,
+    *offline_rules_life.RULES,
+    *offline_rules_activities.RULES,
+)
+
+
+@dataclass(frozen=True)
+class Fact:
+    text: str
+    categories: tuple[str, ...]
+    subject: str
+
+
+def extract_facts(
+    messages: list[dict],
+    *,
+    categories: list[dict[str, str]] | None = None,
+    includes: str | None = None,
+    excludes: str | None = None,
+    custom_instructions: str | None = None,
+) -> list[Fact]:
+    """Facts stated by the user in `messages`, in the order said, at most one per subject.
+
+    `categories` is the list in use ({name: description} items; None means the defaults).
+    `includes` / `excludes` keep or drop facts whose text or categories mention their words;
+    `custom_instructions` understands the forms listed in offline_categories.
+    """
+    cats = catalog(categories)
+    keep, drop = instruction_filters(custom_instructions)
+    filters = (word_filter(includes), keep), (word_filter(excludes), drop)
+    facts = [_fact(draft, cats, filters) for draft in _drafts(messages)]
+    return _latest_per_subject([fact for fact in facts if fact is not None])
+
+
+def _drafts(messages: object) -> list[Draft]:
+    drafts: list[Draft] = []
+    budget = MAX_SENTENCES
+    for content in _user_texts(messages):
+        for sentence in sentences(content)[:budget]:
+            budget -= 1
+            for raw in clauses(sentence):
+                drafts += _recognise(canonical(raw))
+        if budget <= 0:
+            break
+    return drafts
+
+
+def _user_texts(messages: object) -> list[str]:
+    if not isinstance(messages, (list, tuple)):
+        return []
+    return [
+        m["content"]
+        for m in messages
+        if isinstance(m, dict) and m.get("role") == "user" and isinstance(m.get("content"), str)
+    ]
+
+
+_HAVE_LIST = re.compile(r"(I (?:have|own|got|adopted)) (.+)", re.I)
+_LIST_BREAK = re.compile(
+    r"(\s*,\s*(?:and\s+)?|\s+and\s+)(?=(?:a|an|one|two|three|four|five|six|\d+)\b)", re.I
+)
+_PLURAL = re.compile(r"(?:two|three|four|five|six|\d+) ", re.I)
+_AGED_ROLE = re.compile(
+    r"I am (?:a|an) (?P<n>\d{1,3})[- ]years?[- ]old (?P<role>.+?)(?: from (?P<place>.+))?", re.I
+)
+
+
+_PAST_TAIL = re.compile(
+    r"\s+(?:last (?:week|weekend|month|year|night|summer|winter|spring|fall|autumn)|yesterday|"
+    r"recently|this (?:week|month|year|morning)|in (?:19|20)\d\d|"
+    r"(?:a|one|two|three|a few|a couple of|\d+) (?:days?|weeks?|months?|years?) ago)$",
+    re.I,
+)
+
+
+def _recognise(clause: Clause) -> list[Draft]:
+    drafts: list[Draft] = []
+    for part in _expand(clause):
+        found = _first_rule(part)
+        if not found and _PAST_TAIL.search(part.text):
+            # "My cat died last week": when it happened is not part of the fact.
+            found = _first_rule(replace(part, text=_PAST_TAIL.sub("", part.text)))
+        drafts += found
+    return drafts
+
+
+def _first_rule(clause: Clause) -> list[Draft]:
+    for rule in RULES:
+        if found := rule(clause):
+            return found
+    return []
+
+
+def _expand(clause: Clause) -> list[Clause]:
+    """One clause that says several things -> one clause per thing."""
+    if match := _AGED_ROLE.fullmatch(clause.text):  # "I'm a 34 year old nurse from Manila"
+        texts = [f"I am {match['n']}", f"I am {article(match['role'])} {match['role']}"]
+        texts += [f"I am from {match['place']}"] if match["place"] else []
+        return [replace(clause, text=text) for text in texts]
+    match = _HAVE_LIST.fullmatch(clause.text)
+    parts = _LIST_BREAK.split(match[2]) if match else []
+    if len(parts) < 3:
+        return [clause]
+    if _PLURAL.match(parts[0]) and "," in parts[1]:
+        parts = parts[:1]  # "two dogs, a husky and a beagle" describes the two dogs
+    return [replace(clause, text=f"{match[1]} {part}") for part in parts[::2]]
+
+
+def _fact(
+    draft: Draft, cats: list[Category], filters: tuple[tuple[Filter | None, ...], ...]
+) -> Fact | None:
+    text = " ".join(draft.text.split()).rstrip(" .,;:!?")
+    if not text or len(text.split()) > MAX_FACT_WORDS:
+        return None
+    text = text[0].upper() + text[1:]
+    subject = " ".join(draft.subject.lower().split())
+    assigned = assign(text, subject, draft.categories, cats)
+    defaults = set(draft.categories) | topics(text)
+    keeps, drops = filters
+    if any(f is not None and not f.matches(text, assigned, defaults) for f in keeps):
+        return None
+    if any(f is not None and f.matches(text, assigned, defaults) for f in drops):
+        return None
+    return Fact(text, assigned, subject)
+
+
+def _latest_per_subject(facts: list[Fact]) -> list[Fact]:
+    """Repeats dropped; a later fact about the same subject replaces the earlier one."""
+    result: list[Fact] = []
+    for fact in facts:
+        if any(kept.text.lower() == fact.text.lower() for kept in result):
+            continue
+        result = [kept for kept in result if kept.subject != fact.subject]
+        result.append(fact)
+    return result

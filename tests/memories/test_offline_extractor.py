@@ -1,0 +1,481 @@
+"""The built-in offline extractor: which facts it keeps from a chat, and which it leaves alone."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from memories.extraction.offline import DEFAULT_CATEGORIES, Fact, extract_facts
+
+PERSONAL = ("personal_details",)
+WORK = ("professional_details",)
+FOOD = ("food",)
+FAMILY = ("family",)
+PREFS = "user_preferences"
+
+
+def user(*texts: str) -> list[dict]:
+    return [{"role": "user", "content": text} for text in texts]
+
+
+def triples(*texts: str, **options) -> list[tuple[str, tuple[str, ...], str]]:
+    return [(f.text, f.categories, f.subject) for f in extract_facts(user(*texts), **options)]
+
+
+def texts(*messages: str, **options) -> list[str]:
+    return [fact.text for fact in extract_facts(user(*messages), **options)]
+
+
+# (message, [(text, categories, subject), ...]) with the default categories.
+CASES = [
+    ("My name is Alex", [("Name is Alex", PERSONAL, "name")]),
+    (
+        "Hey! I'm Sam and I'm 29",
+        [("Name is Sam", PERSONAL, "name"), ("Is 29 years old", PERSONAL, "age")],
+    ),
+    ("I'm Alex, nice to meet you!", [("Name is Alex", PERSONAL, "name")]),
+    ("call me Al", [("Prefers to be called Al", ("personal_details", PREFS), "nickname")]),
+    ("I just turned 30", [("Is 30 years old", PERSONAL, "age")]),
+    ("i live in berlin with my wife", [("Lives in Berlin", PERSONAL, "residence")]),
+    ("Actually, by the way, I live in Paris now.", [("Lives in Paris", PERSONAL, "residence")]),
+    ("I moved to Austin last year", [("Lives in Austin", PERSONAL, "residence")]),
+    ("we moved from Berlin to Paris", [("Lives in Paris", PERSONAL, "residence")]),
+    ("I'm originally from Toronto", [("Is from Toronto", PERSONAL, "origin")]),
+    ("I'm Brazilian", [("Is Brazilian", PERSONAL, "nationality")]),
+    ("I work at Acme as a nurse", [("Works at Acme as a nurse", WORK, "employer")]),
+    ("i'm a nurse at st mary's hospital", [("Is a nurse at St Mary's Hospital", WORK, "employer")]),
+    ("I'm a software engineer", [("Is a software engineer", (*WORK, "technology"), "occupation")]),
+    ("I just started at Google", [("Works at Google", WORK, "employer")]),
+    (
+        "I started a new job at Amazon as a product manager",
+        [("Works at Amazon as a product manager", WORK, "employer")],
+    ),
+    ("I don't work at Acme anymore", [("No longer works at Acme", WORK, "employer")]),
+    ("I quit my job", [("Quit job", WORK, "employer")]),
+    ("I work in marketing", [("Works in marketing", WORK, "industry")]),
+    (
+        "I'm studying computer science at MIT",
+        [("Studies computer science at MIT", (*WORK, "technology"), "education")],
+    ),
+    (
+        "I graduated from MIT in 2015",
+        [("Graduated from MIT in 2015", (*WORK, "milestones"), "education")],
+    ),
+    (
+        "I'm vegan and I live in Oslo.",
+        [("Is vegan", FOOD, "diet"), ("Lives in Oslo", PERSONAL, "residence")],
+    ),
+    ("I'm no longer vegetarian", [("Is no longer vegetarian", FOOD, "diet")]),
+    ("ok so basically im vegan now lol", [("Is vegan", FOOD, "diet")]),
+    ("I'm on a keto diet", [("Follows a keto diet", FOOD, "diet:plan")]),
+    ("I stopped eating meat", [("No longer eats meat", FOOD, "diet:meat")]),
+    (
+        "I'm allergic to peanuts and shellfish",
+        [
+            ("Allergic to peanuts", ("food", "health"), "allergy:peanuts"),
+            ("Allergic to shellfish", ("food", "health"), "allergy:shellfish"),
+        ],
+    ),
+    ("peanut allergy", [("Allergic to peanuts", ("food", "health"), "allergy:peanuts")]),
+    (
+        "I was diagnosed with type 2 diabetes last year",
+        [("Was diagnosed with type 2 diabetes", ("health",), "condition:type 2 diabetes")],
+    ),
+    ("I quit smoking", [("Quit smoking", ("health",), "habit:smoking")]),
+    (
+        "I love sushi, ramen and pizza",
+        [
+            ("Loves sushi", ("food", PREFS), "preference:sushi"),
+            ("Loves ramen", ("food", PREFS), "preference:ramen"),
+            ("Loves pizza", ("food", PREFS), "preference:pizza"),
+        ],
+    ),
+    ("I can't stand cilantro", [("Dislikes cilantro", ("food", PREFS), "preference:cilantro")]),
+    ("I don't like jazz anymore", [("No longer likes jazz", ("music", PREFS), "preference:jazz")]),
+    ("I prefer tea over coffee", [("Prefers tea over coffee", ("food", PREFS), "preference:tea")]),
+    (
+        "my favourite band is Queen",
+        [("Favourite band is Queen", ("music", PREFS), "favorite:band")],
+    ),
+    (
+        "I have two kids and a dog",
+        [("Has two kids", FAMILY, "family:children"), ("Has a dog", FAMILY, "pet:dog")],
+    ),
+    ("Please remember my wife's name is Priya", [("Wife's name is Priya", FAMILY, "family:wife")]),
+    (
+        "my wife Maria and I went to Rome",
+        [("Wife's name is Maria", FAMILY, "family:wife")],
+    ),
+    ("My sister lives in London", [("Sister lives in London", FAMILY, "family:sister:residence")]),
+    (
+        "I have a son named Leo and a daughter named Mia",
+        [
+            ("Has a son named Leo", FAMILY, "family:son:leo"),
+            ("Has a daughter named Mia", FAMILY, "family:daughter:mia"),
+        ],
+    ),
+    (
+        "we're getting married next spring",
+        [("Is getting married next spring", (*FAMILY, "milestones"), "wedding")],
+    ),
+    (
+        "I got engaged last weekend!",
+        [("Got engaged", (*FAMILY, "milestones"), "relationship_status")],
+    ),
+    ("my dog is called Biscuit", [("Has a dog named Biscuit", FAMILY, "pet:dog")]),
+    (
+        "We have two cats named Tom and Jerry",
+        [("Has two cats named Tom and Jerry", FAMILY, "pet:cat")],
+    ),
+    ("My cat died last week", [("No longer has a cat", FAMILY, "pet:cat")]),
+    ("I'm going to Japan in June", [("Plans to visit Japan in June", ("travel",), "trip:japan")]),
+    (
+        "I'm heading to New York next week with my sister",
+        [("Plans to visit New York next week", ("travel",), "trip:new york")],
+    ),
+    (
+        "I'm not going to Japan anymore",
+        [("No longer plans to visit Japan", ("travel",), "trip:japan")],
+    ),
+    (
+        "I'm planning to learn Spanish next year",
+        [("Plans to learn Spanish next year", ("hobbies",), "plan:learn spanish")],
+    ),
+    (
+        "my birthday is March 12",
+        [("Birthday is on 12 March", ("personal_details", "milestones"), "birthday")],
+    ),
+    (
+        "I play tennis on Sundays",
+        [("Plays tennis on Sundays", ("sports", "hobbies"), "activity:tennis")],
+    ),
+    ("I've been learning Spanish", [("Is learning Spanish", ("hobbies",), "learning:spanish")]),
+    (
+        "I speak Spanish and French",
+        [
+            ("Speaks Spanish", PERSONAL, "speaks:spanish"),
+            ("Speaks French", PERSONAL, "speaks:french"),
+        ],
+    ),
+    ("I code in Python", [("Codes in Python", ("technology",), "programming:python")]),
+    ("I drive a Tesla", [("Drives a Tesla", ("technology",), "vehicle")]),
+    ("I'm vegan, any recipe ideas?", [("Is vegan", FOOD, "diet")]),
+    ("Can you recommend a vegan restaurant in Berlin? I'm vegan.", [("Is vegan", FOOD, "diet")]),
+    (
+        "I used to live in Berlin but now I live in Paris",
+        [("Lives in Paris", PERSONAL, "residence")],
+    ),
+    ("my pronouns are they/them", [("Pronouns are they/them", PERSONAL, "pronouns")]),
+    (
+        "I'm a 34 year old nurse from Manila",
+        [
+            ("Is 34 years old", PERSONAL, "age"),
+            ("Is a nurse", WORK, "occupation"),
+            ("Is from Manila", PERSONAL, "origin"),
+        ],
+    ),
+    ("I've got two dogs, a husky and a beagle.", [("Has two dogs", FAMILY, "pet:dog")]),
+    (
+        "I'm vegan (mostly) and gluten free.",
+        [("Is vegan", FOOD, "diet"), ("Is gluten-free", FOOD, "diet:gluten")],
+    ),
+    (
+        "FYI I'm lactose intolerant so no dairy please.",
+        [("Is lactose intolerant", ("food", "health"), "intolerance:lactose")],
+    ),
+    (
+        "Hi, I'm planning a trip to Tokyo next month. Any tips? I'm vegetarian btw.",
+        [
+            ("Plans a trip to Tokyo next month", ("travel",), "trip:tokyo"),
+            ("Is vegetarian", FOOD, "diet"),
+        ],
+    ),
+    (
+        "I'm running a half marathon in October",
+        [("Is running a half marathon in October", ("sports",), "plan:run half marathon")],
+    ),
+    ("My husband and I are vegan", [("Is vegan", FOOD, "diet")]),
+    ("I've been married for 10 years", [("Is married", FAMILY, "relationship_status")]),
+    (
+        "My favourite book is Dune",
+        [("Favourite book is Dune", ("entertainment", PREFS), "favorite:book")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("message", "expected"), CASES, ids=[case[0][:40] for case in CASES])
+def test_it_extracts_the_facts_a_user_states(message, expected):
+    assert triples(message) == expected
+
+
+NOTHING = [
+    "Do you know a good restaurant?",
+    "What's the weather?",
+    "hi",
+    "thanks!",
+    "ok",
+    "write me a poem",
+    "Can you help me plan a trip to Italy?",
+    "How do I say I'm vegan in Spanish?",
+    "I love that idea!",
+    "I like your suggestion",
+    "I have a question about Python decorators",
+    "I'm going to the store",
+    "I'm fine, thanks",
+    "I'm so tired today",
+    "I want to know more about black holes",
+    "If I were rich I would buy a boat",
+    "I think I might be allergic to cats",
+    "Imagine I'm vegan",
+    "I'd love to visit Japan someday",
+    "My friend is vegan",
+    "She is a nurse",
+    "Forget that I live in Paris",
+    "Translate 'I live in Berlin' into German",
+    "I'm from work",
+    "I love you",
+    "I love my job",
+]
+
+
+@pytest.mark.parametrize("message", NOTHING)
+def test_it_ignores_questions_small_talk_commands_and_hypotheticals(message):
+    assert extract_facts(user(message)) == []
+
+
+def test_it_only_listens_to_the_user():
+    messages = [
+        {"role": "system", "content": "I am a helpful assistant. My name is Bot."},
+        {"role": "assistant", "content": "I live in the cloud and I love jazz."},
+    ]
+    assert extract_facts(messages) == []
+
+
+def test_it_skips_a_bare_yes_to_an_assistant_question():
+    messages = [
+        {"role": "assistant", "content": "Are you vegetarian?"},
+        {"role": "user", "content": "yes"},
+    ]
+    assert extract_facts(messages) == []
+
+
+def test_it_reads_every_user_message_of_a_conversation_in_order():
+    messages = [
+        {"role": "user", "content": "Hi! I'm Alex."},
+        {"role": "assistant", "content": "Nice to meet you, Alex. Where do you live?"},
+        {"role": "user", "content": "I live in Lisbon. I have a dog named Biscuit."},
+    ]
+    assert [f.text for f in extract_facts(messages)] == [
+        "Name is Alex",
+        "Lives in Lisbon",
+        "Has a dog named Biscuit",
+    ]
+
+
+# -- updates ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("I live in Berlin", "I moved to Paris"),
+        ("I'm vegetarian", "I'm no longer vegetarian"),
+        ("I like jazz", "I don't like jazz"),
+        ("I love jazz", "I can't stand jazz"),
+        ("I work at Acme", "I don't work at Acme anymore"),
+        ("I have a dog named Biscuit", "My dog passed away"),
+        ("I'm allergic to peanuts", "I'm not allergic to peanuts anymore"),
+        ("I'm going to Japan in June", "I'm not going to Japan anymore"),
+    ],
+)
+def test_it_gives_an_update_the_subject_of_the_fact_it_replaces(before, after):
+    [old], [new] = extract_facts(user(before)), extract_facts(user(after))
+    assert old.subject == new.subject
+    assert old.text != new.text
+
+
+def test_it_says_so_when_a_fact_is_negated():
+    assert texts("I'm not vegetarian anymore") == ["Is no longer vegetarian"]
+    assert texts("I don't like jazz") == ["Dislikes jazz"]
+    assert texts("I'm not married") == ["Is not married"]
+
+
+def test_it_keeps_only_the_latest_fact_about_a_subject_within_a_call():
+    assert texts("I'm vegetarian. Actually no, I'm vegan.") == ["Is vegan"]
+    assert texts("I like jazz. I hate jazz. I like jazz.") == ["Likes jazz"]
+
+
+def test_it_drops_repeats():
+    assert texts("I live in Oslo.", "i live in oslo!!", "I LIVE IN OSLO") == ["Lives in Oslo"]
+
+
+# -- filters ----------------------------------------------------------------------------------
+
+CHATTY = (
+    "I'm vegan. I have a dog named Biscuit. I work at Acme. I live in Berlin. "
+    "I have asthma. I love jazz. I'm going to Japan in June."
+)
+
+
+def test_it_keeps_only_what_includes_mentions():
+    assert texts(CHATTY, includes="food, music") == ["Is vegan", "Loves jazz"]
+    assert texts(CHATTY, includes="jazz") == ["Loves jazz"]
+
+
+def test_it_drops_what_excludes_mentions():
+    assert "Has asthma" not in texts(CHATTY, excludes="health")
+    assert texts(CHATTY, excludes="berlin travel health") == [
+        "Is vegan",
+        "Has a dog named Biscuit",
+        "Works at Acme",
+        "Loves jazz",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("instructions", "expected"),
+    [
+        ("Only extract food preferences.", ["Is vegan"]),
+        ("Focus on work and music", ["Works at Acme", "Loves jazz"]),
+        (
+            "Do not store health information. Never remember anything about travel.",
+            [
+                "Is vegan",
+                "Has a dog named Biscuit",
+                "Works at Acme",
+                "Lives in Berlin",
+                "Loves jazz",
+            ],
+        ),
+        (
+            "Exclude medical details; ignore pets",
+            [
+                "Is vegan",
+                "Works at Acme",
+                "Lives in Berlin",
+                "Loves jazz",
+                "Plans to visit Japan in June",
+            ],
+        ),
+        ("Be concise and friendly.", texts(CHATTY)),
+    ],
+)
+def test_it_honours_simple_custom_instructions(instructions, expected):
+    assert texts(CHATTY, custom_instructions=instructions) == expected
+
+
+# -- categories -------------------------------------------------------------------------------
+
+
+def test_it_offers_the_fifteen_default_categories_with_descriptions():
+    names = [name for item in DEFAULT_CATEGORIES for name in item]
+    assert names == [
+        "personal_details", "family", "professional_details", "sports", "travel", "food",
+        "music", "health", "technology", "hobbies", "fashion", "entertainment", "milestones",
+        "user_preferences", "misc",
+    ]  # fmt: skip
+    assert all(len(item) == 1 and next(iter(item.values())) for item in DEFAULT_CATEGORIES)
+
+
+def test_it_files_an_unrecognised_topic_under_misc():
+    [fact] = extract_facts(user("I own a house"))
+    assert fact.categories == ("misc",)
+
+
+def test_it_matches_custom_categories_by_name_and_description():
+    custom = [
+        {"diet": "Dietary restrictions and food allergies"},
+        {"pets": "The user's pets and animals"},
+        {"work": "Job and career"},
+    ]
+    facts = extract_facts(user(CHATTY), categories=custom)
+    by_text = {f.text: f.categories for f in facts}
+    assert by_text["Is vegan"] == ("diet",)
+    assert by_text["Has a dog named Biscuit"] == ("pets",)
+    assert by_text["Works at Acme"] == ("work",)
+    assert by_text["Lives in Berlin"] == ("diet",)  # no match and no misc: the first category
+
+
+def test_it_uses_only_names_from_the_list_in_use():
+    facts = extract_facts(user(CHATTY), categories=[{"food": ""}, {"misc": ""}, "health"])
+    assert {c for f in facts for c in f.categories} == {"food", "misc", "health"}
+
+
+def test_it_falls_back_to_the_defaults_for_an_empty_or_unusable_list():
+    for categories in ([], [{}], [42], None, "food", {"food": "x"}):
+        assert extract_facts(user("I'm vegan"), categories=categories)[0].categories == FOOD
+
+
+# -- robustness -------------------------------------------------------------------------------
+
+
+def test_it_is_deterministic():
+    conversation = user(*(message for message, _ in CASES))
+    first = extract_facts(conversation)
+    assert first == extract_facts(conversation)
+    assert len(first) > 40
+
+
+def test_it_keeps_facts_short():
+    facts = extract_facts(user(*(message for message, _ in CASES)))
+    assert all(len(f.text.split()) <= 15 for f in facts)
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        None,
+        "I live in Berlin",
+        [None, 3, "I live in Berlin"],
+        [{"role": "user"}],
+        [{"role": "user", "content": None}],
+        [{"role": "user", "content": ""}],
+        [{"role": "user", "content": ["I live in Berlin"]}],
+        [{"role": "user", "content": {"text": "I live in Berlin"}}],
+        [{"content": "I live in Berlin"}],
+    ],
+)
+def test_it_skips_what_is_not_a_user_message_with_text(messages):
+    assert extract_facts(messages) == []
+
+
+def test_it_caps_the_work_on_very_long_text():
+    facts = extract_facts(user("I live in Berlin. " * 50_000 + "I'm vegan."))
+    assert [f.text for f in facts] == ["Lives in Berlin"]
+
+
+def test_it_handles_any_unicode():
+    assert texts("Ich wohne in München. 我住在北京。 I live in São Paulo 🙂") == [
+        "Lives in São Paulo"
+    ]
+
+
+# Words the rules react to, so fuzzed text reaches deep into them, plus awkward characters.
+FUZZ_WORDS = [
+    "I", "I'm", "my", "we", "not", "no", "longer", "anymore", "have", "a", "two", "dog", "named",
+    "Rex", "live", "in", "Berlin", "work", "at", "Acme", "as", "nurse", "love", "hate", "jazz",
+    "vegan", "allergic", "to", "peanuts", "and", "but", ",", ".", "?", "going", "Japan", "June",
+    "birthday", "is", "March", "12", "play", "tennis", "on", "call", "me", "Al", "\n", "\u2019",
+    "\U0001f642", "",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    contents=st.lists(
+        st.one_of(
+            st.text(max_size=400),
+            st.lists(st.sampled_from(FUZZ_WORDS), max_size=40).map(" ".join),
+        ),
+        max_size=4,
+    ),
+    words=st.one_of(st.none(), st.text(max_size=30)),
+)
+def test_it_never_raises_and_returns_well_formed_facts(contents, words):
+    messages = [{"role": "user", "content": content} for content in contents]
+    facts = extract_facts(messages, includes=words, excludes=words, custom_instructions=words)
+    for fact in facts:
+        assert isinstance(fact, Fact)
+        assert fact.text.strip() and fact.categories and fact.subject
+        assert set(fact.categories) <= {name for item in DEFAULT_CATEGORIES for name in item}
