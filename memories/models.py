@@ -218,4 +218,6 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.feedback} on {self.memory_id}"
+
+
 from memories.models_webhooks import Webhook, WebhookDelivery  # noqa: E402, F401

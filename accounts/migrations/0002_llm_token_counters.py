@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='project',
-            name='llm_completion_tokens',
+            model_name="project",
+            name="llm_completion_tokens",
             field=models.BigIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='project',
-            name='llm_prompt_tokens',
+            model_name="project",
+            name="llm_prompt_tokens",
             field=models.BigIntegerField(default=0),
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('memories', '0002_initial'),
+        ("memories", "0002_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='event',
-            name='usage',
+            model_name="event",
+            name="usage",
             field=models.JSONField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='memory',
-            name='subject',
-            field=models.CharField(blank=True, default='', max_length=100),
+            model_name="memory",
+            name="subject",
+            field=models.CharField(blank=True, default="", max_length=100),
         ),
     ]

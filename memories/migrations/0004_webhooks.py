@@ -10,67 +10,161 @@ import memories.webhooks.signing
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('memories', '0003_extraction_fields'),
+        ("accounts", "0001_initial"),
+        ("memories", "0003_extraction_fields"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Webhook',
+            name="Webhook",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('webhook_id', models.CharField(default=memories.models_webhooks.new_webhook_id, editable=False, max_length=40, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('url', models.CharField(max_length=2000)),
-                ('event_types', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=40), default=list, size=None)),
-                ('is_active', models.BooleanField(default=True)),
-                ('secret', models.CharField(default=memories.webhooks.signing.secret_generate, editable=False, max_length=100)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.apikey')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='webhooks', to='accounts.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "webhook_id",
+                    models.CharField(
+                        default=memories.models_webhooks.new_webhook_id,
+                        editable=False,
+                        max_length=40,
+                        unique=True,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("url", models.CharField(max_length=2000)),
+                (
+                    "event_types",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=40), default=list, size=None
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "secret",
+                    models.CharField(
+                        default=memories.webhooks.signing.secret_generate,
+                        editable=False,
+                        max_length=100,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.apikey",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="webhooks",
+                        to="accounts.project",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='WebhookDelivery',
+            name="WebhookDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message_id', models.CharField(default=memories.models_webhooks.new_message_id, editable=False, max_length=40, unique=True)),
-                ('event_type', models.CharField(choices=[('memory_add', 'Memory Add'), ('memory_update', 'Memory Update'), ('memory_delete', 'Memory Delete'), ('memory_categorize', 'Memory Categorize'), ('ingest_job_completed', 'Ingest Job Completed'), ('ingest_job_partially_completed', 'Ingest Job Partially Completed'), ('ingest_job_failed', 'Ingest Job Failed'), ('ingest_job_cancelled', 'Ingest Job Cancelled')], max_length=40)),
-                ('memory_id', models.CharField(blank=True, default='', max_length=64)),
-                ('payload', models.JSONField()),
-                ('status', models.CharField(choices=[('PENDING', 'Pending'), ('SUCCEEDED', 'Succeeded'), ('FAILED', 'Failed')], default='PENDING', max_length=10)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_response_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('last_error', models.CharField(blank=True, default='', max_length=500)),
-                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('claimed_until', models.DateTimeField(blank=True, null=True)),
-                ('last_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('webhook', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='memories.webhook')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "message_id",
+                    models.CharField(
+                        default=memories.models_webhooks.new_message_id,
+                        editable=False,
+                        max_length=40,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "event_type",
+                    models.CharField(
+                        choices=[
+                            ("memory_add", "Memory Add"),
+                            ("memory_update", "Memory Update"),
+                            ("memory_delete", "Memory Delete"),
+                            ("memory_categorize", "Memory Categorize"),
+                            ("ingest_job_completed", "Ingest Job Completed"),
+                            ("ingest_job_partially_completed", "Ingest Job Partially Completed"),
+                            ("ingest_job_failed", "Ingest Job Failed"),
+                            ("ingest_job_cancelled", "Ingest Job Cancelled"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("memory_id", models.CharField(blank=True, default="", max_length=64)),
+                ("payload", models.JSONField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("PENDING", "Pending"),
+                            ("SUCCEEDED", "Succeeded"),
+                            ("FAILED", "Failed"),
+                        ],
+                        default="PENDING",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_response_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("last_error", models.CharField(blank=True, default="", max_length=500)),
+                ("next_attempt_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("claimed_until", models.DateTimeField(blank=True, null=True)),
+                ("last_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "webhook",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="memories.webhook",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'webhook deliveries',
+                "verbose_name_plural": "webhook deliveries",
             },
         ),
         migrations.AddIndex(
-            model_name='webhook',
-            index=models.Index(fields=['project', 'created_at'], name='webhook_project_created'),
+            model_name="webhook",
+            index=models.Index(fields=["project", "created_at"], name="webhook_project_created"),
         ),
         migrations.AddIndex(
-            model_name='webhookdelivery',
-            index=models.Index(fields=['webhook', '-created_at'], name='webhook_delivery_log'),
+            model_name="webhookdelivery",
+            index=models.Index(fields=["webhook", "-created_at"], name="webhook_delivery_log"),
         ),
         migrations.AddIndex(
-            model_name='webhookdelivery',
-            index=models.Index(condition=models.Q(('status', 'PENDING')), fields=['webhook', 'memory_id', 'id'], name='webhook_delivery_pending'),
+            model_name="webhookdelivery",
+            index=models.Index(
+                condition=models.Q(("status", "PENDING")),
+                fields=["webhook", "memory_id", "id"],
+                name="webhook_delivery_pending",
+            ),
         ),
         migrations.AddIndex(
-            model_name='webhookdelivery',
-            index=models.Index(condition=models.Q(('status', 'PENDING')), fields=['next_attempt_at'], name='webhook_delivery_due'),
+            model_name="webhookdelivery",
+            index=models.Index(
+                condition=models.Q(("status", "PENDING")),
+                fields=["next_attempt_at"],
+                name="webhook_delivery_due",
+            ),
         ),
     ]

@@ -3,6 +3,7 @@ and still every event ends SUCCEEDED exactly once, with no duplicate memory."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -45,10 +46,8 @@ def settle(event_ids: list[str]) -> None:
     """Wait for every event, running the beat job (re-queueing) as beat would."""
 
     def done() -> bool:
-        try:
+        with contextlib.suppress(Exception):  # Redis may still be coming back
             events_requeue()
-        except Exception:
-            pass
         return Event.objects.filter(pk__in=event_ids, status="SUCCEEDED").count() == ADDS
 
     wait_until(done, seconds=240, interval=2, what="every event SUCCEEDED")
