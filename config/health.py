@@ -75,6 +75,12 @@ def _embedder() -> dict:
     return status
 
 
+def _extractor() -> dict:
+    from memories.extraction.llm import llm_status
+
+    return llm_status()
+
+
 def _migrations() -> dict:
     executor = MigrationExecutor(connection)
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
@@ -99,6 +105,7 @@ def healthz(request):
             "redis": _redis,
             "worker": _worker,
             "embedder": _embedder,
+            "extractor": _extractor,
         }
     )
 

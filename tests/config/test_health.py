@@ -20,7 +20,9 @@ def test_it_reports_every_part_ok_when_a_worker_was_seen(client):
         "redis": "ok",
         "worker": "ok",
         "embedder": "ok",
+        "extractor": "ok",
     }
+    assert body["checks"]["extractor"]["extractor"] == "offline"
     assert body["checks"]["pgvector"]["version"].startswith("0.8")
     assert body["checks"]["embedder"]["provider"] == "local"
 

