@@ -13,7 +13,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("engram")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(["memories.webhooks"])
+app.autodiscover_tasks(["memories.webhooks", "memories.jobs"])
 
 
 @app.task(name="engram.heartbeat", ignore_result=True, expires=15)

@@ -11,6 +11,7 @@ urlpatterns = [
     re_path(r"^readyz/?$", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("", include("accounts.api_urls")),
+    path("", include("memories.jobs.urls")),
     path("", include("memories.api_urls")),
     path("", include("memories.webhooks.urls")),
     path("api/schema/", SpectacularJSONAPIView.as_view(), name="api-schema"),

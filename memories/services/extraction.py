@@ -196,18 +196,29 @@ def _finish(event: Event, *, status: str, results: list, usage: Usage | None, er
 
 
 def events_requeue() -> int:
-    """Enqueue again the events whose message may be lost: PENDING for a while (a Redis restart
+    """Enqueue again the jobs whose message may be lost: PENDING for a while (a Redis restart
     drops queued messages) or RUNNING past their lease (the worker died)."""
+    from memories.jobs import STALE_AFTER
+    from memories.jobs.tasks import export_run_task, profile_job_run_task
     from memories.tasks import memory_extract_task
 
+    tasks = {"ADD": memory_extract_task, "EXPORT": export_run_task}
+    tasks["PROFILE_JOB"] = profile_job_run_task
     now = timezone.now()
     stale = now - timedelta(seconds=settings.EXTRACTION_REQUEUE_AFTER_SECONDS)
-    due = Event.objects.filter(
-        Q(status=EventStatus.PENDING, updated_at__lt=stale, event_type="ADD")
-        | Q(status=EventStatus.RUNNING, lease_expires_at__lt=now)
-    ).values_list("pk", flat=True)[:1000]
-    ids = list(due)
-    Event.objects.filter(pk__in=ids, status=EventStatus.PENDING).update(updated_at=now)
-    for event_id in ids:
-        memory_extract_task.delay(str(event_id))
-    return len(ids)
+    due = list(
+        Event.objects.filter(
+            Q(status=EventStatus.PENDING, updated_at__lt=stale)
+            | Q(status=EventStatus.RUNNING, lease_expires_at__lt=now)  # add events
+            | Q(
+                status=EventStatus.RUNNING, lease_expires_at=None, started_at__lt=now - STALE_AFTER
+            ),
+            event_type__in=tasks,
+        ).values_list("pk", "event_type")[:1000]
+    )
+    Event.objects.filter(pk__in=[pk for pk, _ in due], status=EventStatus.PENDING).update(
+        updated_at=now
+    )
+    for event_id, event_type in due:
+        tasks[event_type].delay(str(event_id))
+    return len(due)
