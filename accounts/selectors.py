@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hmac
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
-from accounts.models import ApiKey, Membership, Organization, Project, User
+from accounts.models import ApiKey, Membership, Project, User
 from accounts.services import API_KEY_PREFIX, api_key_digest
 
 
@@ -16,24 +16,19 @@ def api_key_get_by_plaintext(*, plaintext: str) -> ApiKey | None:
     prefix, _, secret = rest.partition("_")
     if marker != API_KEY_PREFIX or not prefix or not secret:
         return None
+    # The creator's role comes along in the same query: writes check it on every request.
+    role = Membership.objects.filter(
+        organization=OuterRef("project__organization"), user=OuterRef("created_by")
+    ).values("role")[:1]
     api_key = (
         ApiKey.objects.select_related("project__organization", "created_by")
+        .annotate(creator_role=Subquery(role))
         .filter(prefix=prefix)
         .first()
     )
     if api_key is None or not hmac.compare_digest(api_key.digest, api_key_digest(plaintext)):
         return None
     return api_key
-
-
-def membership_role(*, user: User | None, organization: Organization) -> str | None:
-    if user is None:
-        return None
-    return (
-        Membership.objects.filter(organization=organization, user=user)
-        .values_list("role", flat=True)
-        .first()
-    )
 
 
 def project_members(*, project: Project) -> QuerySet[Membership]:

@@ -99,6 +99,17 @@ def not_found(request, exception=None):
     return defaults.page_not_found(request, exception)
 
 
+def bad_request(request, exception=None):
+    """Django's handler400 (a disallowed Host header, a suspicious request): JSON on API paths."""
+    if is_api_path(request.path):
+        message = f"Bad request: {exception}" if exception else "Bad request."
+        if "ALLOWED_HOSTS" in str(exception):
+            host = request.META.get("HTTP_HOST", "")
+            message = f"Host {host!r} is not served here: add it to ALLOWED_HOSTS on the server."
+        return JsonResponse({"detail": message, "error": message}, status=400)
+    return defaults.bad_request(request, exception)
+
+
 def server_error(request):
     if is_api_path(request.path):
         message = "Internal server error: the request was not completed; see the server log."

@@ -18,5 +18,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
+handler400 = "config.api_errors.bad_request"
 handler404 = "config.api_errors.not_found"
 handler500 = "config.api_errors.server_error"

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from accounts import services
 from accounts.api.base import ProjectScopedApi
 from accounts.models import MANAGER_ROLES, Role
-from accounts.selectors import membership_role, project_members
+from accounts.selectors import project_members
 
 NOT_FOUND = "Organization or project not found"
 
@@ -92,9 +92,7 @@ class OrganizationScopedApi(ProjectScopedApi):
             raise exceptions.NotFound(NOT_FOUND)
 
     def role(self) -> str | None:
-        return membership_role(
-            user=self.request.auth.created_by, organization=self.project.organization
-        )
+        return self.request.auth.creator_role
 
 
 class ProjectCreateApi(OrganizationScopedApi):

@@ -56,3 +56,14 @@ def test_a_wrong_method_is_a_json_405(alice):
 
 def test_missing_key_on_memory_routes_is_401(db):
     assert APIClient().post("/v3/memories/search/", {}, format="json").status_code == 401
+
+
+def test_a_host_outside_allowed_hosts_gets_a_json_400_that_says_what_to_do(alice, settings):
+    settings.ALLOWED_HOSTS = ["engram.example.com"]
+
+    response = alice.client().get("/v1/ping/", HTTP_HOST="other.example.com")
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == (
+        "Host 'other.example.com' is not served here: add it to ALLOWED_HOSTS on the server."
+    )
