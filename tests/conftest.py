@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 pytest_plugins = ["tests.fakes.openai_server"]
+# The SDKs send telemetry to a third party unless told not to; no test may do that.
+os.environ["MEM0_TELEMETRY"] = "false"
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

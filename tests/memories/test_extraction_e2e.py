@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import pytest
 
@@ -12,6 +13,7 @@ from memories.models import Event, Memory, MemoryHistory
 from tests.conftest import start_worker, stop_process, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+os.environ["MEM0_TELEMETRY"] = "false"  # before mem0 is imported: no calls to a third party
 
 # What the fake LLM "understands": user sentence -> facts.
 FACTS = {
@@ -164,3 +166,21 @@ def test_token_usage_is_recorded_per_event_and_project(client, sdk_alice):
     sdk_alice.project.refresh_from_db()
     assert event.usage["prompt_tokens"] > 0
     assert sdk_alice.project.llm_prompt_tokens == event.usage["prompt_tokens"]
+
+
+def test_an_llm_that_times_out_ends_failed_after_retries(
+    sdk_alice, live_server, llm_env, fake_openai
+):
+    from mem0 import MemoryClient
+
+    fake_openai.set_chat_responder(lambda request: time.sleep(3) or "{}")
+    worker = start_worker(**llm_env, LLM_TIMEOUT="1")
+    try:
+        client = MemoryClient(api_key=sdk_alice.key, host=live_server.url)
+        event = add_and_wait(client, "I moved to Austin last month.")
+    finally:
+        stop_process(worker)
+
+    assert event.status == "FAILED"
+    assert "gave up after 3 attempts" in event.error and "timed out" in event.error.lower()
+    assert Memory.objects.count() == 0
