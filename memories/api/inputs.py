@@ -5,13 +5,13 @@ from __future__ import annotations
 import ast
 import json
 import math
-import re
 import uuid
 from datetime import UTC, date, datetime
 
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 
+from memories.filters.common import UNSTORABLE
 from memories.messages import MessageError, message_text
 from memories.models import ENTITY_FIELDS
 
@@ -27,8 +27,6 @@ MAX_MESSAGE_CHARS = 100_000
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 100
 MAX_ENTITY_ID_CHARS = 255  # the max_length of the user_id ... run_id and Entity.name columns
-# PostgreSQL cannot store NUL, and psycopg cannot encode unpaired surrogates (JSON allows both).
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class BadRequest(exceptions.ValidationError):
@@ -44,13 +42,13 @@ def reject_unstorable(data, *, name: str = "body") -> None:
     stack = [(name, data)]
     while stack:  # not recursive: a deeply nested body must not raise RecursionError
         path, value = stack.pop()
-        if isinstance(value, str) and _UNSTORABLE.search(value):
+        if isinstance(value, str) and UNSTORABLE.search(value):
             raise BadRequest(f"{path}: holds a NUL or unpaired surrogate character")
         if isinstance(value, float) and not math.isfinite(value):
             raise BadRequest(f"{path}: number out of range")
         if isinstance(value, dict):
             for key, item in value.items():
-                if isinstance(key, str) and _UNSTORABLE.search(key):
+                if isinstance(key, str) and UNSTORABLE.search(key):
                     raise BadRequest(f"{path}: a key holds a NUL or unpaired surrogate character")
                 shown = key if str(key).isidentifier() else json.dumps(key)[:60]
                 stack.append((f"{path}.{shown}", item))

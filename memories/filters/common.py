@@ -41,7 +41,7 @@ Handler = Callable[[str, Any, str], Q]
 NOTHING = Q(pk__in=[])
 _SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # PostgreSQL cannot store NUL, and psycopg cannot encode unpaired surrogates (JSON allows both).
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def all_of(parts: Iterable[Q]) -> Q:
@@ -72,7 +72,7 @@ def compile_ops(
 def string_value(value: Any, path: str, expected: str) -> str:
     if not isinstance(value, str):
         raise FilterError(f"{path}: expected {expected}, got {kind(value)}")
-    if _UNSTORABLE.search(value):
+    if UNSTORABLE.search(value):
         raise FilterError(f"{path}: holds a NUL or unpaired surrogate character")
     return value
 
