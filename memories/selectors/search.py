@@ -49,6 +49,7 @@ def memory_search(
     top_k: int = 10,
     threshold: float = 0.0,
     exact: bool = True,
+    weights: tuple[float, float] = (DENSE_WEIGHT, LEXICAL_WEIGHT),
 ) -> list[SearchHit]:
     """The `top_k` best memories for `query` among `where`, scores in [0, 1], best first."""
     scoped = memories_of(project=project).filter(where)
@@ -56,7 +57,7 @@ def memory_search(
     vector = embeddings.embed_query(query)
     dense = _dense_candidates(scoped, vector, pool, exact=exact)
     lexical = _lexical_candidates(scoped, query, pool, vector)
-    hits = _fuse(dense, lexical)
+    hits = _fuse(dense, lexical, weights)
     return [hit for hit in hits if hit.score >= threshold][:top_k]
 
 
@@ -96,7 +97,7 @@ def _lexical_candidates(scoped, query: str, pool: int, vector) -> dict:
     return {m.pk: m for m in ranked}
 
 
-def _fuse(dense: dict, lexical: dict) -> list[SearchHit]:
+def _fuse(dense: dict, lexical: dict, weights: tuple[float, float]) -> list[SearchHit]:
     top_rank = max((m.rank for m in lexical.values()), default=0.0) or 1.0
     hits = []
     for pk in dense.keys() | lexical.keys():
@@ -104,7 +105,7 @@ def _fuse(dense: dict, lexical: dict) -> list[SearchHit]:
         distance = memory.distance if memory.distance is not None else 1.0  # no embedding
         semantic = min(max(1.0 - distance, 0.0), 1.0)
         lexical_score = lexical[pk].rank / top_rank if pk in lexical else 0.0
-        score = DENSE_WEIGHT * semantic + LEXICAL_WEIGHT * lexical_score
+        score = weights[0] * semantic + weights[1] * lexical_score
         hits.append(SearchHit(memory=memory, score=score, dense=semantic, lexical=lexical_score))
     hits.sort(key=lambda hit: (-hit.score, -hit.memory.created_at.timestamp()))
     return hits

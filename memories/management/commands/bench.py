@@ -25,6 +25,10 @@ class Command(BaseCommand):
         search.add_argument("--clients", type=int, default=8, help="concurrent SDK clients")
         search.add_argument("--pool", type=int, default=20_000, help="distinct texts embedded")
         search.add_argument("--reload", action="store_true", help="drop and reload the data")
+        locomo = sub.add_parser("locomo", help="evidence recall on the LoCoMo dialogues")
+        locomo.add_argument(
+            "--data", default=str(settings.BASE_DIR.parent / "shared/data/locomo-dev.json")
+        )
         ingest = sub.add_parser("ingest", help="async add acceptance and pipeline overhead")
         ingest.add_argument("--adds", type=int, default=300)
         ingest.add_argument("--users", type=int, default=50)
@@ -45,6 +49,14 @@ class Command(BaseCommand):
             )
             self.print_search(results)
             self.save("search", results)
+        elif which == "locomo":
+            from pathlib import Path
+
+            from memories.bench.locomo import run as run_locomo
+
+            results = run_locomo(data=Path(options["data"]), progress=self.progress)
+            self.print_locomo(results)
+            self.save("locomo", results)
         elif which == "ingest":
             from memories.bench.ingest import run as run_ingest
 
@@ -86,6 +98,22 @@ class Command(BaseCommand):
                 f"COPY {load['copy_s']:.1f} s, HNSW built in {load['hnsw_build_s']:.1f} s "
                 f"({load['hnsw_size_mb']:.0f} MB)"
             )
+
+    def print_locomo(self, results: dict) -> None:
+        self.stdout.write("\nLoCoMo evidence recall, categories 1-4 (percent)")
+        self.stdout.write(
+            f"{'ranking':<16}{'category':>9}{'n':>6}{'R@5':>7}{'R@10':>7}{'R@20':>7}"
+            f"{'hit@10':>8}{'MRR':>7}"
+        )
+        for name, table in results.items():
+            for category, row in table.items():
+                if not row["questions"]:
+                    continue
+                self.stdout.write(
+                    f"{name:<16}{category:>9}{row['questions']:>6}{row['recall@5']:>7.1f}"
+                    f"{row['recall@10']:>7.1f}{row['recall@20']:>7.1f}{row['hit@10']:>8.1f}"
+                    f"{row['mrr']:>7.1f}"
+                )
 
     def print_ingest(self, results: dict) -> None:
         self.stdout.write(f"\ningest, {results['adds']} adds over {results['users']} users (ms)")
