@@ -6,7 +6,7 @@ import hmac
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from accounts.models import ApiKey, Membership, Project, User
+from accounts.models import MANAGER_ROLES, ApiKey, Membership, Organization, Project, User
 from accounts.services import API_KEY_PREFIX, api_key_digest
 
 
@@ -43,3 +43,34 @@ def projects_for_user(*, user: User) -> QuerySet[Project]:
     return Project.objects.filter(organization__memberships__user=user).select_related(
         "organization"
     )
+
+
+def project_membership_get(
+    *, user: User, org_public_id: str, project_public_id: str
+) -> tuple[Project, str] | None:
+    """The project and the user's role in its organization, in one query; None for outsiders."""
+    role = Membership.objects.filter(organization=OuterRef("organization"), user=user).values(
+        "role"
+    )[:1]
+    project = (
+        Project.objects.select_related("organization")
+        .annotate(member_role=Subquery(role))
+        .filter(public_id=project_public_id, organization__public_id=org_public_id)
+        .first()
+    )
+    if project is None or project.member_role is None:
+        return None
+    return project, project.member_role
+
+
+def dashboard_projects(*, user: User) -> QuerySet[Project]:
+    """The user's projects for the switcher, grouped by organization (oldest first)."""
+    return projects_for_user(user=user).order_by(
+        "organization__created_at", "organization_id", "created_at", "id"
+    )
+
+
+def manageable_organizations(*, user: User) -> QuerySet[Organization]:
+    return Organization.objects.filter(
+        memberships__user=user, memberships__role__in=MANAGER_ROLES
+    ).order_by("created_at", "id")

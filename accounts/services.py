@@ -214,3 +214,11 @@ def api_key_bootstrap(
         organization=organization, name=project_name
     )
     return api_key_create(project=project, created_by=user, name=name, scopes=scopes)
+
+
+@transaction.atomic
+def user_signup(*, email: str, password: str) -> tuple[User, Project]:
+    """A new login with a personal organization and a first project, "default"."""
+    user = User.objects.create_user(email=email, password=password)
+    organization = organization_create(name=f"{user.email}'s organization", owner=user)
+    return user, project_create(organization=organization, name="default")

@@ -10,6 +10,8 @@ urlpatterns = [
     re_path(r"^healthz/?$", health.healthz, name="healthz"),
     re_path(r"^readyz/?$", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
+    path("", include("memories.urls")),
     path("", include("accounts.api_urls")),
     path("", include("memories.jobs.urls")),
     path("", include("memories.api_urls")),

@@ -1,0 +1,1 @@
+"""The HTMX dashboard's project screens (one module per screen)."""
