@@ -1,0 +1,224 @@
+"""Entities screen (list, search, delete) and entity detail (memories, click-to-edit, history)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import reswap, retarget
+
+from accounts.decorators import project_view
+from memories.models import ENTITY_FIELDS, Entity, EntityType, Memory
+from memories.selectors.dashboard import (
+    ENTITY_SORTS,
+    entities_page,
+    entity_memories,
+    memory_timeline,
+)
+from memories.selectors.memories import entity_get, memory_get
+from memories.services.memories import (
+    Actor,
+    MemoryRuleError,
+    NewMemories,
+    entity_delete,
+    memories_add_verbatim,
+    memory_delete,
+    memory_update,
+)
+
+PAGE_SIZE = 50
+LIST = "memories/entities.html"
+DETAIL = "memories/entity_detail.html"
+
+
+class MemoryTextForm(forms.Form):
+    text = forms.CharField(label="Memory", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def _offset(request) -> int:
+    try:
+        return max(int(request.GET.get("offset", 0)), 0)
+    except ValueError:
+        return 0
+
+
+def _entity_or_404(request, entity_type: str, name: str) -> Entity:
+    entity = None
+    if entity_type in EntityType.values:
+        entity = entity_get(project=request.project, entity_type=entity_type, name=name)
+    if entity is None:
+        raise Http404("No such entity.")
+    return entity
+
+
+def _memory_or_404(request, entity: Entity, memory_id: uuid.UUID) -> Memory:
+    memory = memory_get(project=request.project, memory_id=memory_id)
+    if memory is None or getattr(memory, ENTITY_FIELDS[entity.type]) != entity.name:
+        raise Http404("No such memory.")
+    return memory
+
+
+# --- entities -------------------------------------------------------------------------------
+
+
+@vary_on_headers("HX-Request")
+@project_view
+@require_safe
+def entity_list(request, org_id: str, project_id: str):
+    """Entities with memory counts; htmx (search, infinite scroll) gets only `#entity-rows`."""
+    q, entity_type = request.GET.get("q", "").strip(), request.GET.get("type", "")
+    sort, offset = request.GET.get("sort", "name"), _offset(request)
+    sort = sort if sort in ENTITY_SORTS else "name"
+    rows = entities_page(
+        project=request.project,
+        q=q,
+        entity_type=entity_type if entity_type in EntityType.values else "",
+        sort=sort,
+        offset=offset,
+        limit=PAGE_SIZE,
+    )
+    has_more = len(rows) > PAGE_SIZE
+    params = request.GET.copy()
+    params["offset"] = offset + PAGE_SIZE
+    context = {
+        "entities": rows[:PAGE_SIZE],
+        "next_url": f"{request.path}?{params.urlencode()}" if has_more else "",
+        "q": q,
+        "entity_type": entity_type,
+        "sort": sort,
+        "types": EntityType.values,
+        "sorts": [("name", "Name"), ("memories", "Memories"), ("updated", "Last activity")],
+    }
+    return render(request, f"{LIST}#entity-rows" if request.htmx else LIST, context)
+
+
+@project_view(write=True)
+@require_POST
+def entity_remove(request, org_id: str, project_id: str, entity_type: str, name: str):
+    """Delete the entity and all its memories; htmx swaps its row away."""
+    entity_delete(entity=_entity_or_404(request, entity_type, name))
+    if request.htmx:
+        return HttpResponse("")
+    return redirect("dashboard-entity-list", org_id=org_id, project_id=project_id)
+
+
+# --- one entity -----------------------------------------------------------------------------
+
+
+def _detail(request, entity: Entity, *, template: str = DETAIL, status: int = 200, **extra):
+    q, offset = request.GET.get("q", "").strip(), _offset(request)
+    memories = list(
+        entity_memories(project=request.project, entity=entity, q=q)[
+            offset : offset + PAGE_SIZE + 1
+        ]
+    )
+    params = request.GET.copy()
+    params["offset"] = offset + PAGE_SIZE
+    has_more = len(memories) > PAGE_SIZE
+    context = {
+        "entity": entity,
+        "memories": memories[:PAGE_SIZE],
+        "next_url": f"{request.path}?{params.urlencode()}" if has_more else "",
+        "q": q,
+        "add_form": MemoryTextForm(),
+        **extra,
+    }
+    return render(request, template, context, status=status)
+
+
+@vary_on_headers("HX-Request")
+@project_view
+@require_safe
+def entity_detail(request, org_id: str, project_id: str, entity_type: str, name: str):
+    """The entity's memories, newest first; htmx (filter, infinite scroll) gets `#memory-rows`."""
+    entity = _entity_or_404(request, entity_type, name)
+    return _detail(request, entity, template=f"{DETAIL}#memory-rows" if request.htmx else DETAIL)
+
+
+@project_view(write=True)
+@require_POST
+def memory_add(request, org_id: str, project_id: str, entity_type: str, name: str):
+    """Add a memory by hand in the entity's scope; htmx gets the refreshed `#memory-rows`."""
+    entity = _entity_or_404(request, entity_type, name)
+    form = MemoryTextForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            context = {"entity": entity, "add_form": form}
+            response = render(request, f"{DETAIL}#add-memory", context)
+            return reswap(retarget(response, "#add-memory"), "outerHTML")
+        return _detail(request, entity, add_form=form)
+    scope = dict.fromkeys(ENTITY_FIELDS.values())
+    scope[ENTITY_FIELDS[entity.type]] = entity.name
+    memories_add_verbatim(
+        project=request.project,
+        new=NewMemories(texts=[form.cleaned_data["text"]], scope=scope),
+        actor=Actor(user=request.user),
+    )
+    if request.htmx:
+        return _detail(request, entity, template=f"{DETAIL}#memory-rows")
+    return redirect("dashboard-entity-detail", org_id, project_id, entity_type, name)
+
+
+@vary_on_headers("HX-Request")
+@project_view
+@require_safe
+def memory_view(request, org_id: str, project_id: str, entity_type: str, name: str, memory_id):
+    """One memory's display fragment (what "Cancel" on the edit form swaps back in)."""
+    entity = _entity_or_404(request, entity_type, name)
+    memory = _memory_or_404(request, entity, memory_id)
+    if not request.htmx:
+        return redirect("dashboard-entity-detail", org_id, project_id, entity_type, name)
+    return render(request, f"{DETAIL}#memory-item", {"entity": entity, "memory": memory})
+
+
+@vary_on_headers("HX-Request")
+@project_view(write=True)
+def memory_edit(request, org_id: str, project_id: str, entity_type: str, name: str, memory_id):
+    """Click-to-edit: GET the form fragment, POST saves and returns the display fragment."""
+    entity = _entity_or_404(request, entity_type, name)
+    memory = _memory_or_404(request, entity, memory_id)
+    form = MemoryTextForm(request.POST or None, initial={"text": memory.text})
+    if request.method == "POST" and form.is_valid():
+        try:
+            memory = memory_update(
+                memory=memory, actor=Actor(user=request.user), text=form.cleaned_data["text"]
+            )
+        except MemoryRuleError as error:
+            form.add_error(None, str(error))
+        else:
+            if request.htmx:
+                context = {"entity": entity, "memory": memory}
+                return render(request, f"{DETAIL}#memory-item", context)
+            return redirect("dashboard-entity-detail", org_id, project_id, entity_type, name)
+    if request.htmx:
+        context = {"entity": entity, "memory": memory, "form": form}
+        return render(request, f"{DETAIL}#memory-form", context)
+    return _detail(request, entity, editing=memory.id, form=form)
+
+
+@project_view(write=True)
+@require_POST
+def memory_remove(request, org_id: str, project_id: str, entity_type: str, name: str, memory_id):
+    entity = _entity_or_404(request, entity_type, name)
+    memory_delete(memory=_memory_or_404(request, entity, memory_id))
+    if request.htmx:
+        return HttpResponse("")
+    return redirect("dashboard-entity-detail", org_id, project_id, entity_type, name)
+
+
+@vary_on_headers("HX-Request")
+@project_view
+@require_safe
+def memory_history(request, org_id: str, project_id: str, entity_type: str, name: str, memory_id):
+    """The memory's timeline: old -> new, event, who and when."""
+    entity = _entity_or_404(request, entity_type, name)
+    memory = _memory_or_404(request, entity, memory_id)
+    timeline = list(memory_timeline(project=request.project, memory=memory))
+    if request.htmx:
+        context = {"entity": entity, "memory": memory, "timeline": timeline}
+        return render(request, f"{DETAIL}#memory-history", context)
+    return _detail(request, entity, history_of=memory.id, timeline=timeline)
