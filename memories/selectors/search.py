@@ -68,15 +68,32 @@ def _dense_candidates(scoped, vector, pool: int, *, exact: bool) -> dict:
         .annotate(distance=CosineDistance("embedding", vector))
     )
     if exact:
-        # "+ 0" hides the operator from the planner, so it filters through the btree and
-        # sorts exactly instead of walking the HNSW index for the whole project.
-        order = ExpressionWrapper(F("distance") + Value(0.0), output_field=FloatField())
-        return {m.pk: m for m in annotated.order_by(order)[:pool]}
+        return {m.pk: m for m in annotated.order_by(exact_distance_order())[:pool]}
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             cursor.execute(f"SET LOCAL hnsw.ef_search = {max(HNSW_EF_SEARCH, pool)}")
         return {m.pk: m for m in annotated.order_by("distance")[:pool]}
+
+
+def exact_distance_order() -> ExpressionWrapper:
+    """Order by the annotated `distance` with an exact scan: "+ 0" hides the operator from the
+    planner, so it filters through the btree and sorts, instead of walking the HNSW index for
+    the whole project (which a selective filter can starve)."""
+    return ExpressionWrapper(F("distance") + Value(0.0), output_field=FloatField())
+
+
+def memory_nearest(*, project: Project, scope: dict, vector, limit: int) -> list[tuple]:
+    """(id, text, subject, immutable, distance) of the scope's nearest memories, exactly."""
+    pinned = {name: value for name, value in scope.items() if value}
+    return list(
+        memories_of(project=project)
+        .filter(**pinned)
+        .exclude(embedding=None)
+        .annotate(distance=CosineDistance("embedding", vector))
+        .order_by(exact_distance_order())
+        .values_list("id", "text", "subject", "immutable", "distance")[:limit]
+    )
 
 
 def _lexical_candidates(scoped, query: str, pool: int, vector) -> dict:

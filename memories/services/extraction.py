@@ -16,11 +16,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import F, FloatField, Q, Value
-from django.db.models.expressions import ExpressionWrapper
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from pgvector.django import CosineDistance
 
 from accounts.models import Project
 from memories import embeddings
@@ -28,7 +26,8 @@ from memories.extraction.decide import Decision, Known, decide, forget_requests
 from memories.extraction.facts import ExtractionOptions, extract
 from memories.extraction.llm import LLMError, LLMUnavailable, Usage
 from memories.messages import normalized
-from memories.models import Event, EventStatus, Memory, MemoryState
+from memories.models import Event, EventStatus
+from memories.selectors.search import memory_nearest
 from memories.services.apply import apply_decisions
 
 logger = logging.getLogger(__name__)
@@ -139,15 +138,7 @@ def plan_event(event: Event) -> Plan:
 
 def closest_memories(project: Project, scope: dict, vector: list[float]) -> list[Known]:
     """The scope's nearest memories, by an exact scan (a scope is small)."""
-    pinned = {name: value for name, value in scope.items() if value}
-    distance = CosineDistance("embedding", vector)
-    rows = (
-        Memory.objects.filter(project=project, state=MemoryState.ACTIVE, **pinned)
-        .exclude(embedding=None)
-        .annotate(distance=distance)
-        .order_by(ExpressionWrapper(F("distance") + Value(0.0), output_field=FloatField()))
-        .values_list("id", "text", "subject", "immutable", "distance")[:CANDIDATES_PER_FACT]
-    )
+    rows = memory_nearest(project=project, scope=scope, vector=vector, limit=CANDIDATES_PER_FACT)
     return [
         Known(id=r[0], text=r[1], subject=r[2], immutable=r[3], similarity=1 - r[4]) for r in rows
     ]
