@@ -35,6 +35,10 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "This API key was revoked: create a new one in the Engram dashboard."
             )
+        if api_key.suspended_at is not None:
+            raise exceptions.AuthenticationFailed(
+                "This API key is suspended by an Engram administrator: ask them to restore it."
+            )
         if api_key.expires_at is not None and api_key.expires_at <= timezone.now():
             raise exceptions.AuthenticationFailed(
                 f"This API key expired on {api_key.expires_at:%Y-%m-%d %H:%M} UTC: "

@@ -163,6 +163,8 @@ class ApiKey(models.Model):
     last_used_at = models.DateTimeField(blank=True, null=True)
     expires_at = models.DateTimeField(blank=True, null=True)
     revoked_at = models.DateTimeField(blank=True, null=True)
+    # Set by staff moderation; unlike revocation it can be lifted.
+    suspended_at = models.DateTimeField(blank=True, null=True)
 
     def __str__(self) -> str:
         return f"eg_{self.prefix}_… ({self.name or 'unnamed'})"
@@ -173,6 +175,33 @@ class ApiKey(models.Model):
 
     def allows(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+class Invitation(models.Model):
+    """An email invited into an organization with a role; accepted through a one-time link.
+
+    Only a SHA-256 digest of the link's token is stored, like API keys.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(blank=True, null=True)
+    revoked_at = models.DateTimeField(blank=True, null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "email"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} invited to {self.organization} as {self.role}"
 
 
 class RequestLog(models.Model):

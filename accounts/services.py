@@ -188,6 +188,13 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     return api_key
 
 
+def api_key_set_suspended(*, api_key: ApiKey, suspended: bool) -> ApiKey:
+    """Staff moderation: a suspended key is refused (401) until restored; revocation is final."""
+    api_key.suspended_at = timezone.now() if suspended else None
+    api_key.save(update_fields=["suspended_at"])
+    return api_key
+
+
 def api_key_touch(*, api_key: ApiKey) -> None:
     """Record use, at most once per LAST_USED_RESOLUTION, with a conditional UPDATE."""
     now = timezone.now()

@@ -1,0 +1,3 @@
+"""Dashboard routes (see the views they import)."""
+
+urlpatterns: list = []
