@@ -153,6 +153,7 @@ COLUMNS = (
     "created_at",
     "updated_at",
     "access_count",
+    "subject",
 )
 
 
@@ -201,6 +202,7 @@ def _copy_rows(project, total, users, pool, literals, progress) -> None:
                     stamp,
                     stamp,
                     0,
+                    "",
                 )
             )
             if i and i % 100_000 == 0:

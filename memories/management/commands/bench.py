@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Run a benchmark: `bench search --memories N --users U`."
+    help = "Run a benchmark: search, locomo, ingest or dashboard."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="which", required=True)
@@ -29,6 +29,12 @@ class Command(BaseCommand):
         locomo.add_argument(
             "--data", default=str(settings.BASE_DIR.parent / "shared/data/locomo-dev.json")
         )
+        dashboard = sub.add_parser("dashboard", help="server time of the heaviest screens")
+        dashboard.add_argument("--memories", type=int, default=100_000)
+        dashboard.add_argument("--users", type=int, default=1_000)
+        dashboard.add_argument("--repeats", type=int, default=30, help="requests per page")
+        dashboard.add_argument("--pool", type=int, default=20_000, help="distinct texts embedded")
+        dashboard.add_argument("--reload", action="store_true", help="drop and reload the data")
         ingest = sub.add_parser("ingest", help="async add acceptance and pipeline overhead")
         ingest.add_argument("--adds", type=int, default=300)
         ingest.add_argument("--users", type=int, default=50)
@@ -57,6 +63,19 @@ class Command(BaseCommand):
             results = run_locomo(data=Path(options["data"]), progress=self.progress)
             self.print_locomo(results)
             self.save("locomo", results)
+        elif which == "dashboard":
+            from memories.bench.dashboard import run as run_dashboard
+
+            results = run_dashboard(
+                memories=options["memories"],
+                users=options["users"],
+                repeats=options["repeats"],
+                pool_size=options["pool"],
+                reload=options["reload"],
+                progress=self.progress,
+            )
+            self.print_dashboard(results)
+            self.save("dashboard", results)
         elif which == "ingest":
             from memories.bench.ingest import run as run_ingest
 
@@ -114,6 +133,18 @@ class Command(BaseCommand):
                     f"{row['recall@10']:>7.1f}{row['recall@20']:>7.1f}{row['hit@10']:>8.1f}"
                     f"{row['mrr']:>7.1f}"
                 )
+
+    def print_dashboard(self, results: dict) -> None:
+        self.stdout.write(
+            f"\ndashboard server time, {results['memories']:,} memories, "
+            f"{results['users']:,} users (ms, {results['repeats']} requests each)"
+        )
+        self.stdout.write(f"{'page':<36}{'p50':>8}{'p95':>8}{'p99':>8}{'queries':>9}")
+        for name, row in results["pages"].items():
+            self.stdout.write(
+                f"{name:<36}{row['p50']:>8.1f}{row['p95']:>8.1f}{row['p99']:>8.1f}"
+                f"{row['queries']:>9}"
+            )
 
     def print_ingest(self, results: dict) -> None:
         self.stdout.write(f"\ningest, {results['adds']} adds over {results['users']} users (ms)")
