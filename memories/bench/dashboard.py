@@ -38,7 +38,7 @@ def run(*, memories: int, users: int, repeats: int, pool_size: int, reload: bool
         memories, users, progress, pool_size=pool_size, reload=reload
     )
     owner = project.organization.memberships.select_related("user").first().user
-    client = Client()
+    client = Client(SERVER_NAME="localhost")  # a host ALLOWED_HOSTS accepts by default
     client.force_login(owner)
     results = {"memories": memories, "users": users, "repeats": repeats, "load": loaded}
     pages = {}
