@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from django.db import connection, reset_queries
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,7 +16,7 @@ from django.urls import reverse
 from memories.bench.search import bench_project, percentiles
 
 
-def _pages(project, users: int) -> dict[str, str]:
+def _pages(project, users: int, per_entity: int) -> dict[str, str]:
     org, pid = project.organization.public_id, project.public_id
     entities = reverse("dashboard-entity-list", args=[org, pid])
     entity = reverse("dashboard-entity-detail", args=[org, pid, "user", f"user-{users // 2}"])
@@ -28,7 +28,8 @@ def _pages(project, users: int) -> dict[str, str]:
         "entity list, search 'user-4'": f"{entities}?q=user-4",
         "entity list, page 10 (htmx)": f"{entities}?offset=450",
         "entity memories, first page": entity,
-        "entity memories, page 10 (htmx)": f"{entity}?offset=450",
+        "entity memories, page 2 (htmx)": f"{entity}?offset=50",
+        "entity memories, last page (htmx)": f"{entity}?offset={max(per_entity - 50, 0)}",
         "entity memories, text filter": f"{entity}?q=coffee",
     }
 
@@ -42,13 +43,12 @@ def run(*, memories: int, users: int, repeats: int, pool_size: int, reload: bool
     client.force_login(owner)
     results = {"memories": memories, "users": users, "repeats": repeats, "load": loaded}
     pages = {}
-    for name, url in _pages(project, users).items():
+    for name, url in _pages(project, users, memories // users).items():
         headers = {"HTTP_HX_REQUEST": "true"} if "htmx" in name else {}
         client.get(url, **headers)  # warm caches and connections
         samples = []
         with CaptureQueriesContext(connection) as queries:
             for _ in range(repeats):
-                reset_queries()
                 started = time.perf_counter()
                 response = client.get(url, **headers)
                 samples.append((time.perf_counter() - started) * 1000)
