@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import hmac
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Case, CharField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Now
 
-from accounts.models import MANAGER_ROLES, ApiKey, Membership, Organization, Project, User
+from accounts.models import (
+    MANAGER_ROLES,
+    ApiKey,
+    Invitation,
+    Membership,
+    Organization,
+    Project,
+    User,
+)
 from accounts.services import API_KEY_PREFIX, api_key_digest
 
 
@@ -74,3 +83,62 @@ def manageable_organizations(*, user: User) -> QuerySet[Organization]:
     return Organization.objects.filter(
         memberships__user=user, memberships__role__in=MANAGER_ROLES
     ).order_by("created_at", "id")
+
+
+def api_keys_for_project(*, project: Project) -> QuerySet[ApiKey]:
+    """The project's keys, newest first, each annotated with `state` (what a request would meet:
+    revoked, suspended, expired or active, in that order)."""
+    state = Case(
+        When(revoked_at__isnull=False, then=Value("revoked")),
+        When(suspended_at__isnull=False, then=Value("suspended")),
+        When(expires_at__lte=Now(), then=Value("expired")),
+        default=Value("active"),
+        output_field=CharField(),
+    )
+    return (
+        ApiKey.objects.filter(project=project)
+        .select_related("created_by")
+        .annotate(state=state)
+        .order_by("-created_at", "-id")
+    )
+
+
+def api_key_get(*, project: Project, prefix: str) -> ApiKey | None:
+    return api_keys_for_project(project=project).filter(prefix=prefix).first()
+
+
+def invitations_pending(*, project: Project) -> QuerySet[Invitation]:
+    """Invitations into the project's organization not yet accepted, revoked nor expired."""
+    return (
+        Invitation.objects.filter(
+            organization_id=project.organization_id,
+            accepted_at=None,
+            revoked_at=None,
+            expires_at__gt=Now(),
+        )
+        .select_related("invited_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def invitation_get(*, project: Project, invitation_id: int) -> Invitation | None:
+    return Invitation.objects.filter(
+        organization_id=project.organization_id, pk=invitation_id
+    ).first()
+
+
+def invitation_get_by_token(*, token: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("organization", "invited_by")
+        .filter(digest=api_key_digest(token))
+        .first()
+    )
+
+
+def organization_first_project(*, organization: Organization) -> Project | None:
+    return (
+        Project.objects.select_related("organization")
+        .filter(organization=organization)
+        .order_by("created_at", "id")
+        .first()
+    )

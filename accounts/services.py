@@ -1,4 +1,4 @@
-"""Writes for organizations, projects, members and API keys."""
+"""Writes for organizations, projects, members, invitations and API keys."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import (
+    MANAGER_ROLES,
     ApiKey,
+    Invitation,
     Membership,
     Organization,
     Project,
@@ -25,6 +27,7 @@ API_KEY_PREFIX = "eg"
 _LOOKUP_ALPHABET = string.ascii_lowercase + string.digits
 # A key's last_used_at is written at most this often, so auth costs no write per request.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
+INVITATION_LIFETIME = timedelta(days=7)
 
 
 class AccountsError(DomainError):
@@ -54,6 +57,19 @@ def project_create(*, organization: Organization, name: str, description: str | 
     return Project.objects.create(
         organization=organization, name=name, description=description or ""
     )
+
+
+@transaction.atomic
+def project_create_for_user(*, user: User, name: str) -> Project:
+    """A project in the first organization the user manages, or in a new personal one."""
+    organization = (
+        Organization.objects.filter(memberships__user=user, memberships__role__in=MANAGER_ROLES)
+        .order_by("created_at", "id")
+        .first()
+    )
+    if organization is None:
+        organization = organization_create(name=f"{user.email}'s organization", owner=user)
+    return project_create(organization=organization, name=name)
 
 
 PROJECT_EDITABLE_FIELDS = (
@@ -153,6 +169,85 @@ def _require_another_owner(*, organization: Organization, leaving: Membership) -
     owners = Membership.objects.filter(organization=organization, role=Role.OWNER)
     if not owners.exclude(pk=leaving.pk).exists():
         raise AccountsError("An organization needs at least one OWNER: promote someone first.")
+
+
+@transaction.atomic
+def invitation_create(
+    *, organization: Organization, email: str, role: str, invited_by: User | None
+) -> tuple[Invitation, str]:
+    """Invite `email` with `role`; returns the invitation and its token, which is never stored.
+
+    A new invitation replaces the email's earlier pending ones, so only the latest link works.
+    """
+    email = User.objects.normalize_email(email).strip().lower()
+    if role not in Role.values:
+        raise AccountsError(f"The role must be one of {', '.join(Role.values)}.")
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise AccountsError(f"{email} is already a member.")
+    now = timezone.now()
+    _pending(organization.invitations.filter(email__iexact=email)).update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organization=organization,
+        email=email,
+        role=role,
+        digest=api_key_digest(token),
+        invited_by=invited_by,
+        expires_at=now + INVITATION_LIFETIME,
+    )
+    return invitation, token
+
+
+def _pending(invitations):
+    return invitations.filter(accepted_at=None, revoked_at=None, expires_at__gt=timezone.now())
+
+
+def invitation_revoke(*, invitation: Invitation) -> Invitation:
+    if invitation.accepted_at is not None:
+        raise AccountsError(f"{invitation.email} has already accepted this invitation.")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def invitation_problem(*, invitation: Invitation | None, user: User) -> str:
+    """Why `user` may not accept `invitation` (for the accept page and service), or ""."""
+    if invitation is None or invitation.revoked_at is not None:
+        return "This invitation link is not valid: it may have been revoked."
+    if invitation.accepted_at is not None:
+        return "This invitation has already been used."
+    if invitation.expires_at <= timezone.now():
+        return "This invitation has expired: ask for a new one."
+    if invitation.email.lower() != user.email.lower():
+        return (
+            f"This invitation is for {invitation.email}, but you are signed in as {user.email}. "
+            "Log in with the invited address to accept it."
+        )
+    return ""
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user: User) -> Membership:
+    """Join the invitation's organization with its role; the user's email must be the invited one.
+
+    Someone who is already a member keeps their role (the invitation is still used up).
+    """
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .filter(digest=api_key_digest(token))
+        .first()
+    )
+    problem = invitation_problem(invitation=invitation, user=user)
+    if problem:
+        raise AccountsError(problem)
+    membership, _ = Membership.objects.get_or_create(
+        organization=invitation.organization, user=user, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return membership
 
 
 def api_key_create(

@@ -7,18 +7,18 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.forms import ProjectCreateForm, SignupForm
 from accounts.models import Project
-from accounts.selectors import dashboard_projects, manageable_organizations
-from accounts.services import organization_create, project_create, user_signup
+from accounts.selectors import dashboard_projects
+from accounts.services import project_create_for_user, user_signup
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -56,12 +56,22 @@ class PasswordChangeDoneView(HtmxFragmentMixin, auth_views.PasswordChangeDoneVie
     fragment = "done"
 
 
+def _safe_next(request) -> str:
+    """`next` from the query or form (an invitation link sends new people through sign-up)."""
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if safe else ""
+
+
 @vary_on_headers("HX-Request")
 def signup(request):
     if not settings.SIGNUP_ENABLED:
         raise Http404("Sign-up is turned off on this server.")
     if request.user.is_authenticated:
         return redirect("dashboard")
+    next_url = _safe_next(request)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user, project = user_signup(
@@ -69,9 +79,9 @@ def signup(request):
         )
         login(request, user, backend=MODEL_BACKEND)
         messages.success(request, "Welcome to Engram: your first project is ready.")
-        return redirect(overview_url(project))
+        return redirect(next_url or overview_url(project))
     template = "registration/signup.html#form" if request.htmx else "registration/signup.html"
-    return render(request, template, {"form": form})
+    return render(request, template, {"form": form, "next": next_url})
 
 
 @vary_on_headers("HX-Request")
@@ -83,12 +93,7 @@ def dashboard(request):
         return redirect(overview_url(project))
     form = ProjectCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            organization = manageable_organizations(user=request.user).first()
-            if organization is None:
-                name = f"{request.user.email}'s organization"
-                organization = organization_create(name=name, owner=request.user)
-            project = project_create(organization=organization, name=form.cleaned_data["name"])
+        project = project_create_for_user(user=request.user, name=form.cleaned_data["name"])
         messages.success(request, f"Project “{project.name}” created.")
         if request.htmx:  # htmx would follow a 302 and swap the whole page into the form
             return HttpResponseClientRedirect(overview_url(project))

@@ -1,0 +1,215 @@
+"""Members screen (roles, removal, invitations) and the invitation accept page."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+
+from accounts import services
+from accounts.decorators import project_view
+from accounts.forms import InvitationCreateForm, MemberRemoveForm, MemberRoleForm
+from accounts.models import MANAGER_ROLES, Role, User
+from accounts.selectors import (
+    invitation_get,
+    invitation_get_by_token,
+    invitations_pending,
+    organization_first_project,
+    project_members,
+)
+from accounts.views import overview_url
+
+logger = logging.getLogger(__name__)
+MEMBERS = "accounts/members.html"
+CHANGED = "accounts:members-changed"
+
+
+def _context(request, **extra) -> dict:
+    return {
+        "members": project_members(project=request.project),
+        "invitations": invitations_pending(project=request.project),
+        "can_manage": request.role in MANAGER_ROLES,
+        "roles": Role.values,
+        **extra,
+    }
+
+
+def _require_manager(request) -> None:
+    if request.role not in MANAGER_ROLES:
+        raise PermissionDenied("Only owners and admins manage members.")
+
+
+def _lists(request, *, errors: list[str], done: str):
+    """After a change: htmx gets `#member-lists` (with any errors); a browser the page again."""
+    if request.htmx:
+        return render(request, f"{MEMBERS}#member-lists", _context(request, errors=errors))
+    if errors:
+        form = InvitationCreateForm()
+        return render(request, MEMBERS, _context(request, errors=errors, invite_form=form))
+    messages.success(request, done)
+    return redirect("dashboard-members", request.organization.public_id, request.project.public_id)
+
+
+@vary_on_headers("HX-Request")
+@project_view
+@require_safe
+def member_list(request, org_id: str, project_id: str):
+    """Members and pending invitations; htmx gets `#member-lists` (reloaded after changes)."""
+    if request.htmx:
+        return render(request, f"{MEMBERS}#member-lists", _context(request))
+    return render(request, MEMBERS, _context(request, invite_form=InvitationCreateForm()))
+
+
+@project_view(write=True)
+@require_POST
+def member_role(request, org_id: str, project_id: str):
+    _require_manager(request)
+    form = MemberRoleForm(request.POST)
+    if not form.is_valid():
+        return _lists(request, errors=_form_errors(form), done="")
+    try:
+        membership = services.member_set_role(
+            organization=request.organization, **form.cleaned_data
+        )
+    except services.AccountsError as error:
+        return _lists(request, errors=[str(error)], done="")
+    if membership.user_id == request.user.pk:  # what this response may show now
+        request.role = membership.role
+    return _lists(request, errors=[], done=f"{membership.user.email} is now {membership.role}.")
+
+
+def _form_errors(form) -> list[str]:
+    return [
+        f"{form[name].label}: {error}" for name, errors in form.errors.items() for error in errors
+    ]
+
+
+@project_view(write=True)
+@require_POST
+def member_remove(request, org_id: str, project_id: str):
+    _require_manager(request)
+    form, errors = MemberRemoveForm(request.POST), []
+    if not form.is_valid():
+        return _lists(request, errors=_form_errors(form), done="")
+    email = form.cleaned_data["email"]
+    try:
+        services.member_remove(organization=request.organization, email=email)
+    except services.AccountsError as error:
+        errors.append(str(error))
+    else:
+        if email.lower() == request.user.email.lower():  # they left: nothing here is theirs now
+            messages.success(request, f"You left {request.organization.name}.")
+            url = reverse("dashboard")
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return _lists(request, errors=errors, done=f"{email} was removed.")
+
+
+@project_view(write=True)
+@require_POST
+def invitation_new(request, org_id: str, project_id: str):
+    """Invite by email; the response shows the link once (for servers with no mail set up)."""
+    _require_manager(request)
+    form = InvitationCreateForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation, token = services.invitation_create(
+                organization=request.organization, invited_by=request.user, **form.cleaned_data
+            )
+        except services.AccountsError as error:
+            form.add_error("email", str(error))
+        else:
+            return _invited(request, invitation, token)
+    if request.htmx:
+        return render(request, f"{MEMBERS}#invite", {"invite_form": form})
+    return render(request, MEMBERS, _context(request, invite_form=form))
+
+
+def _invited(request, invitation, token: str):
+    link = request.build_absolute_uri(reverse("invitation-accept", args=[token]))
+    extra = {"invitation": invitation, "link": link, "sent": _send(request, invitation, link)}
+    if request.htmx:
+        response = render(request, f"{MEMBERS}#invitation-created", extra)
+        trigger_client_event(response, CHANGED)
+    else:
+        response = render(request, MEMBERS, _context(request, **extra))
+    patch_cache_control(response, no_store=True)  # the link is a credential
+    return response
+
+
+def _send(request, invitation, link: str) -> bool:
+    organization = request.organization.name
+    body = (
+        f"{request.user.email} invited you to join {organization} on Engram as "
+        f"{invitation.role}.\n\nAccept the invitation (the link works for 7 days, once):\n"
+        f"{link}\n"
+    )
+    try:
+        send_mail(f"Join {organization} on Engram", body, None, [invitation.email])
+    except OSError:  # SMTP errors are OSErrors too; the link is on screen to share by hand
+        logger.warning("could not send the invitation email to %s", invitation.email, exc_info=True)
+        return False
+    return True
+
+
+@project_view(write=True)
+@require_POST
+def invitation_cancel(request, org_id: str, project_id: str, invitation_id: int):
+    _require_manager(request)
+    invitation = invitation_get(project=request.project, invitation_id=invitation_id)
+    if invitation is None:
+        raise Http404("No such invitation.")
+    errors = []
+    try:
+        services.invitation_revoke(invitation=invitation)
+    except services.AccountsError as error:
+        errors.append(str(error))
+    return _lists(request, errors=errors, done=f"The invitation of {invitation.email} was revoked.")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation_accept(request, token: str):
+    """GET shows the invitation, POST accepts it. Visitors sign in (or up) first and come back."""
+    invitation = invitation_get_by_token(token=token)
+    if not request.user.is_authenticated:
+        return _sign_in_first(request, invitation)
+    if request.method == "POST":
+        try:
+            membership = services.invitation_accept(token=token, user=request.user)
+        except services.AccountsError:
+            pass  # the page below says why
+        else:
+            organization = membership.organization
+            messages.success(request, f"Welcome to {organization.name}.")
+            project = organization_first_project(organization=organization)
+            return redirect(overview_url(project) if project else "dashboard")
+    problem = services.invitation_problem(invitation=invitation, user=request.user)
+    context = {"invitation": invitation, "problem": problem}
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        context,
+        status=404 if invitation is None else 200,
+    )
+
+
+def _sign_in_first(request, invitation):
+    """To sign-up if the invited address has no account yet (and sign-up is on), else to login."""
+    new_person = (
+        invitation is not None and not User.objects.filter(email__iexact=invitation.email).exists()
+    )
+    if new_person and settings.SIGNUP_ENABLED:
+        query = urlencode({"next": request.get_full_path()})
+        return redirect(f"{reverse('signup')}?{query}")
+    return redirect_to_login(request.get_full_path())
