@@ -220,4 +220,5 @@ class Feedback(models.Model):
         return f"{self.feedback} on {self.memory_id}"
 
 
+from memories.models_moderation import AuditLog, Flag, ModerationRule  # noqa: E402, F401
 from memories.models_webhooks import Webhook, WebhookDelivery  # noqa: E402, F401

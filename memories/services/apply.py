@@ -15,6 +15,7 @@ from memories.services.memories import (
     history_entry,
     text_hash,
 )
+from memories.services.moderation_checks import memory_flags_check
 from memories.services.notify import memory_changes_notify
 
 
@@ -44,6 +45,7 @@ def _apply_one(event, decision: Decision, vectors, scope, actor, messages) -> di
                 )
             ]
         )
+        memory_flags_check(memory=memory)
         return {**_result(memory.id, "ADD", memory.text), "categories": memory.categories}
     target = Memory.objects.select_for_update().filter(pk=decision.target.id).first()
     if target is None:  # deleted since we looked: nothing to change
@@ -83,6 +85,7 @@ def _update(target: Memory, decision: Decision, vector, actor, messages) -> dict
         target.subject = decision.fact.subject or target.subject
     target.save()
     history_entry(target, event=HistoryEvent.UPDATE, old=old, actor=actor, messages=messages).save()
+    memory_flags_check(memory=target)
     result = _result(target.id, "UPDATE", target.text)
     return {**result, "previous_memory": old, "categories": target.categories}
 

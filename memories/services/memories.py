@@ -28,6 +28,11 @@ from memories.models import (
     Memory,
     MemoryHistory,
 )
+from memories.services.moderation_checks import (
+    feedback_flag_open,
+    memories_flags_check,
+    memory_flags_check,
+)
 from memories.services.notify import deleted_results, memory_changes_notify
 
 ENTITY_ID_FIELDS = tuple(ENTITY_FIELDS.values())
@@ -134,6 +139,7 @@ def memories_add_verbatim(*, project: Project, new: NewMemories, actor: Actor) -
             for m in created
         )
         entities_upsert(project=project, scope=new.scope)
+        memories_flags_check(memories=created)
         memory_changes_notify(
             project=project, results=[_result(m.id, m.text, "ADD") for m in created]
         )
@@ -237,6 +243,8 @@ def memory_update(
         memory.created_at = created_at
     memory.save()
     history_entry(memory, event=HistoryEvent.UPDATE, old=old_text, actor=actor).save()
+    if memory.text != old_text:
+        memory_flags_check(memory=memory)
     memory_changes_notify(
         project=memory.project, results=[_result(memory.id, memory.text, "UPDATE")]
     )
@@ -344,6 +352,7 @@ def _memories_by_id(*, project: Project, ids: list[uuid.UUID]) -> dict[uuid.UUID
     return found
 
 
+@transaction.atomic
 def feedback_set(
     *, memory: Memory, feedback: str | None, reason: str | None, actor: Actor
 ) -> Feedback:
@@ -356,4 +365,5 @@ def feedback_set(
             "api_key": actor.api_key,
         },
     )
+    feedback_flag_open(memory=memory, feedback=feedback, comment=reason)
     return record
