@@ -92,6 +92,14 @@ def webhook_delete(*, webhook: Webhook) -> None:
     webhook.delete()  # its deliveries go too; their queued tasks find nothing and stop
 
 
+@transaction.atomic
+def webhook_secret_rotate(*, webhook: Webhook) -> Webhook:
+    """A fresh signing secret; deliveries sign with it from their next attempt on."""
+    webhook.secret = signing.secret_generate()
+    webhook.save(update_fields=["secret", "updated_at"])
+    return webhook
+
+
 def _event_types(values: list[str]) -> list[str]:
     allowed = WebhookEventType.values
     for value in values:
@@ -141,6 +149,32 @@ def webhooks_notify(*, project: Project, event_type: str, payloads: list[dict]) 
     )
     for delivery in deliveries:
         webhook_deliver_task.delay_on_commit(delivery.pk)
+
+
+TEST_EVENT = "test"
+
+
+@transaction.atomic
+def webhook_test_send(*, webhook: Webhook) -> WebhookDelivery:
+    """Queue a `test` delivery to this one webhook (whatever it subscribes to), sent by the
+    normal delivery task. Refuses now what the delivery would refuse: an inactive webhook
+    (DomainError) and a URL that is not public (WebhookUrlRefused)."""
+    if not webhook.is_active:
+        raise DomainError("The webhook is inactive: activate it to send a test event.")
+    ssrf.webhook_target(webhook.url)
+    delivery = WebhookDelivery.objects.create(
+        webhook=webhook,
+        event_type=TEST_EVENT,
+        payload={
+            "event_details": {
+                "event": "TEST",
+                "webhook_id": webhook.webhook_id,
+                "data": {"message": "A test event sent from the Engram dashboard."},
+            }
+        },
+    )
+    webhook_deliver_task.delay_on_commit(delivery.pk)
+    return delivery
 
 
 def _memory_key(body: dict) -> str:
