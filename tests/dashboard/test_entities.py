@@ -180,3 +180,15 @@ def test_it_links_entities_whose_names_hold_slashes(alice_client, alice):
     detail = list_url(alice) + "run/team/alice/"
     assert f'href="{detail}"' in html
     assert alice_client.get(detail).status_code == 200
+
+
+def test_an_entity_whose_name_looks_like_an_action_is_reachable(alice_client, alice):
+    Entity.objects.create(project=alice.project, type="user", name="x/delete")
+    Memory.objects.create(project=alice.project, text="slashy fact", hash="s", user_id="x/delete")
+    args = [alice.organization.public_id, alice.project.public_id, "user", "x/delete"]
+
+    response = alice_client.get(reverse("dashboard-entity-detail", args=args))
+
+    assert response.status_code == 200 and "slashy fact" in response.content.decode()
+    assert alice_client.post(delete_url(alice, "user", "x/delete")).status_code == 302
+    assert not Entity.objects.filter(name="x/delete").exists()

@@ -17,6 +17,11 @@ def detail_url(tenant, name: str = "jo", entity_type: str = "user", **query) -> 
     return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
 
 
+def add_url(tenant, name: str = "jo") -> str:
+    args = [tenant.organization.public_id, tenant.project.public_id, "user", name]
+    return reverse("dashboard-memory-add", args=args)
+
+
 def memory_url(tenant, memory, action: str) -> str:
     args = [tenant.organization.public_id, tenant.project.public_id, "user", "jo", memory.id]
     return reverse(f"dashboard-memory-{action}", args=args)
@@ -78,8 +83,7 @@ def test_it_lets_the_reader_see_but_not_write(bob_client, bob):
     assert bob_client.get(memory_url(bob, memory, "edit")).status_code == 403
     for action in ("edit", "delete"):
         assert bob_client.post(memory_url(bob, memory, action), {"text": "x"}).status_code == 403
-    add_url = detail_url(bob) + "add/"
-    assert bob_client.post(add_url, {"text": "x"}).status_code == 403
+    assert bob_client.post(add_url(bob), {"text": "x"}).status_code == 403
     assert Memory.objects.get().text == "likes tea"
 
 
@@ -214,7 +218,7 @@ def test_it_asks_before_deleting(alice_client, alice):
 
 def test_it_adds_a_memory_by_hand_in_the_entitys_scope(alice_client, alice, htmx):
     add(alice, "likes tea")
-    response = alice_client.post(detail_url(alice) + "add/", {"text": "walks daily"}, **htmx)
+    response = alice_client.post(add_url(alice), {"text": "walks daily"}, **htmx)
     assert response.status_code == 200 and "walks daily" in response.content.decode()
     memory = Memory.objects.get(text="walks daily")
     assert (memory.user_id, memory.agent_id) == ("jo", None)
@@ -223,7 +227,7 @@ def test_it_adds_a_memory_by_hand_in_the_entitys_scope(alice_client, alice, htmx
 
 def test_it_rerenders_the_add_form_on_errors(alice_client, alice, htmx):
     add(alice, "likes tea")
-    response = alice_client.post(detail_url(alice) + "add/", {"text": ""}, **htmx)
+    response = alice_client.post(add_url(alice), {"text": ""}, **htmx)
     assert response.status_code == 200 and response["HX-Retarget"] == "#add-memory"
     assert 'id="add-memory"' in response.content.decode()
 
