@@ -62,8 +62,13 @@ class Memory(models.Model):
     text = models.TextField()
     hash = models.CharField(max_length=32)  # md5 hex of the text, as Mem0 reports it
     embedding = VectorField(dimensions=settings.EMBEDDING_DIM, null=True)
+    # The messages around this one in the add call that stored it (infer=False), so a reply
+    # ("Yes, last Tuesday!") can be found by the question it answers; searched, never shown.
+    context = models.TextField(blank=True, default="", db_default="")
+    # The text weighs A and the context D; search reads the weights apart (search_lexical.py).
     search_vector = models.GeneratedField(
-        expression=SearchVector("text", config=TEXT_SEARCH_CONFIG),
+        expression=SearchVector("text", config=TEXT_SEARCH_CONFIG, weight="A")
+        + SearchVector("context", config=TEXT_SEARCH_CONFIG, weight="D"),
         output_field=SearchVectorField(),
         db_persist=True,
     )

@@ -124,6 +124,7 @@ class LegacySearchSerializer(serializers.Serializer):
     metadata = serializers.DictField(required=False, allow_null=True)
     show_expired = serializers.BooleanField(default=False)
     latest_only = serializers.BooleanField(default=False)
+    rerank = serializers.BooleanField(default=False)
 
     def selection(self) -> Selection:
         data = self.validated_data

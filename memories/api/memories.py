@@ -208,6 +208,7 @@ def search_results(request, data: SelectionSerializer) -> list[dict]:
         top_k=data.validated_data["top_k"],
         threshold=data.validated_data["threshold"],
         exact=exact,
+        rerank=data.validated_data.get("rerank", False),
     )
     memory_access_record([hit.memory.pk for hit in hits])
     fields = data.validated_data["fields"]

@@ -1,10 +1,13 @@
 """`manage.py bench locomo`: evidence recall of search on the LoCoMo dialogues.
 
 One memory per dialog turn ("Speaker: text", plus the image caption), added through the real
-SDK with infer=False, with its dia_id and session date in metadata and the session date as its
-timestamp; one user per conversation. Each question of categories 1-4 is the query; a question
-scores the share of its evidence turns found in the top k. The dense-only and full-text-only
-rankings are computed in the same run, in process, as baselines.
+SDK with infer=False one session per call — as a chat app sends a conversation, so each memory
+keeps its neighbouring turns as search context — with the session date in metadata and as its
+timestamp; one user per conversation. A memory is mapped back to its turn's dia_id by its text
+(a text said twice is stored once, under its first turn). Each question of categories 1-4 is
+the query; a question scores the share of its evidence turns found in the top k. Rows: Engram's
+search through the SDK, the same with rerank=true, and two fixed baselines computed in process
+(selectors/search_baselines.py): cosine of the text embeddings, and ts_rank_cd on the text.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 from accounts.services import api_key_bootstrap
 from memories.bench.search import _client, live_server
 from memories.models import Memory
-from memories.selectors.search import memory_search
+from memories.selectors.search_baselines import memory_rank_dense, memory_rank_full_text
 from memories.selectors.where import Selection, selection_where
 
 CATEGORIES = (1, 2, 3, 4)
@@ -32,18 +35,36 @@ def session_time(text: str) -> datetime:
     return datetime.strptime(text.strip(), "%I:%M %p on %d %B, %Y").replace(tzinfo=UTC)
 
 
-def turns(sample: dict):
-    """(dia_id, memory text, session datetime) for every turn of a conversation."""
+def sessions(sample: dict):
+    """(session datetime, [(dia_id, memory text), ...]) for every session of a conversation."""
     conversation = sample["conversation"]
     for key, value in conversation.items():
         if not (key.startswith("session_") and isinstance(value, list)):
             continue
         when = session_time(conversation[f"{key}_date_time"])
-        for turn in value:
-            text = f"{turn['speaker']}: {turn['text']}"
-            if turn.get("blip_caption"):
-                text += f" [image: {turn['blip_caption']}]"
-            yield turn["dia_id"], text, when
+        yield when, [(turn["dia_id"], turn_text(turn)) for turn in value]
+
+
+def turn_text(turn: dict) -> str:
+    text = f"{turn['speaker']}: {turn['text']}"
+    if turn.get("blip_caption"):
+        text += f" [image: {turn['blip_caption']}]"
+    return text
+
+
+def turns(sample: dict):
+    """(dia_id, memory text, session datetime) for every turn of a conversation."""
+    for when, session in sessions(sample):
+        for dia_id, text in session:
+            yield dia_id, text, when
+
+
+def dia_ids_by_text(sample: dict) -> dict[str, str]:
+    """Memory text -> the dia_id of the first turn that said it (the one stored)."""
+    found: dict[str, str] = {}
+    for dia_id, text, _ in turns(sample):
+        found.setdefault(text, dia_id)
+    return found
 
 
 def evidence_ids(raw: list) -> set[str]:
@@ -68,16 +89,16 @@ def questions(sample: dict) -> list[dict]:
 
 
 def ingest(client, sample: dict, user: str, progress) -> None:
-    for index, (dia_id, text, when) in enumerate(turns(sample)):
+    for index, (when, session) in enumerate(sessions(sample), 1):
         client.add(
-            [{"role": "user", "content": text}],
+            [{"role": "user", "content": text} for _, text in session],
             user_id=user,
             infer=False,
-            metadata={"dia_id": dia_id, "session_date": when.date().isoformat()},
+            metadata={"session_date": when.date().isoformat()},
             timestamp=int(when.timestamp()),
         )
-        if index and index % 500 == 0:
-            progress(f"  {sample['sample_id']}: {index} turns added")
+        if index % 10 == 0:
+            progress(f"  {sample['sample_id']}: {index} sessions added")
 
 
 def scores(ranked: list[str], evidence: set[str]) -> dict:
@@ -88,10 +109,13 @@ def scores(ranked: list[str], evidence: set[str]) -> dict:
     return result
 
 
-def ranked_in_process(project, query: str, user: str, weights: tuple[float, float]) -> list[str]:
+BASELINES = {"dense only": memory_rank_dense, "full-text only": memory_rank_full_text}
+
+
+def ranked_baseline(name: str, project, query: str, user: str, dia_ids: dict) -> list[str]:
     where, _ = selection_where(Selection(filters={"user_id": user}))
-    hits = memory_search(project=project, query=query, where=where, top_k=max(KS), weights=weights)
-    return [(hit.memory.metadata or {}).get("dia_id") for hit in hits]
+    ranked = BASELINES[name](project=project, query=query, where=where, limit=max(KS))
+    return [dia_ids.get(memory.text) for memory in ranked]
 
 
 def summarise(rows: list[dict]) -> dict:
@@ -130,20 +154,26 @@ def run(*, data: Path, progress) -> dict:
         client = _client(url, key)
         for sample in samples:
             user = sample["sample_id"]
+            dia_ids = dia_ids_by_text(sample)
             if not Memory.objects.filter(project=project, user_id=user).exists():
-                progress(f"adding the turns of {user} through the SDK...")
+                progress(f"adding the sessions of {user} through the SDK...")
                 ingest(client, sample, user, progress)
             progress(f"searching the questions of {user}...")
             for qa in questions(sample):
-                hits = client.search(
-                    qa["question"], filters={"user_id": user}, top_k=max(KS), threshold=0
-                )
-                engram = [(h.get("metadata") or {}).get("dia_id") for h in hits["results"]]
-                rows["engram"].append(
-                    {"category": qa["category"], **scores(engram, qa["evidence"])}
-                )
-                for name, weights in (("dense only", (1.0, 0.0)), ("full-text only", (0.0, 1.0))):
-                    ranked = ranked_in_process(project, qa["question"], user, weights)
+                for name, rerank in (("engram", False), ("engram + rerank", True)):
+                    hits = client.search(
+                        qa["question"],
+                        filters={"user_id": user},
+                        top_k=max(KS),
+                        threshold=0,
+                        rerank=rerank,
+                    )
+                    ranked = [dia_ids.get(hit["memory"]) for hit in hits["results"]]
+                    rows[name].append(
+                        {"category": qa["category"], **scores(ranked, qa["evidence"])}
+                    )
+                for name in BASELINES:
+                    ranked = ranked_baseline(name, project, qa["question"], user, dia_ids)
                     rows[name].append(
                         {"category": qa["category"], **scores(ranked, qa["evidence"])}
                     )

@@ -1,4 +1,6 @@
-"""Hybrid search: dense (pgvector cosine) and lexical (PostgreSQL full-text) candidates, fused.
+"""Hybrid search: dense (pgvector cosine) and lexical (BM25 over PostgreSQL full-text)
+candidates, fused by a weighted sum of the cosine similarity and the BM25 score divided by the
+best candidate's; `rerank=True` adds a lexical-proximity second stage (selectors/rerank.py).
 
 Index path: a scope pinned to one entity (user_id = 'alice') is small, so its candidates come
 from an exact scan of that entity's rows through the btree index — exact and under a
@@ -8,10 +10,8 @@ index with pgvector's iterative scans, so a selective filter cannot starve the r
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
 from django.db.models import F, FloatField, Q, Value
 from django.db.models.expressions import ExpressionWrapper
@@ -19,15 +19,17 @@ from pgvector.django import CosineDistance
 
 from accounts.models import Project
 from memories import embeddings
-from memories.models import TEXT_SEARCH_CONFIG, Memory
+from memories.models import Memory
 from memories.selectors.memories import memories_of
+from memories.selectors.rerank import rerank as rerank_hits
+from memories.selectors.search_lexical import LexicalResult, lexical_candidates
 
-DENSE_WEIGHT = 0.75
+# BM25 (unlike ts_rank_cd) knows how rare a word is, so it earns a larger share than before.
+DENSE_WEIGHT = 0.6
 LEXICAL_WEIGHT = 1 - DENSE_WEIGHT
 HNSW_EF_SEARCH = 100
-_WORD = re.compile(r"\w+", re.UNICODE)
 # Large columns a result never shows: parsing 384 floats per row costs more than the query.
-UNUSED_COLUMNS = ("embedding", "search_vector")
+UNUSED_COLUMNS = ("embedding", "search_vector", "context")
 
 
 @dataclass
@@ -36,6 +38,7 @@ class SearchHit:
     score: float
     dense: float
     lexical: float
+    rerank: float = 0.0
 
     def breakdown(self) -> dict:
         return {"semantic": round(self.dense, 4), "bm25": round(self.lexical, 4), "entity": 0.0}
@@ -50,14 +53,21 @@ def memory_search(
     threshold: float = 0.0,
     exact: bool = True,
     weights: tuple[float, float] = (DENSE_WEIGHT, LEXICAL_WEIGHT),
+    rerank: bool = False,
 ) -> list[SearchHit]:
     """The `top_k` best memories for `query` among `where`, scores in [0, 1], best first."""
     scoped = memories_of(project=project).filter(where)
     pool = max(top_k * 3, 30)
     vector = embeddings.embed_query(query)
     dense = _dense_candidates(scoped, vector, pool, exact=exact)
-    lexical = _lexical_candidates(scoped, query, pool, vector)
+    lexical = (
+        lexical_candidates(scoped, query, pool, vector, exact=exact, skip=UNUSED_COLUMNS)
+        if weights[1]
+        else LexicalResult()
+    )
     hits = _fuse(dense, lexical, weights)
+    if rerank:
+        hits = rerank_hits(hits, lexical=lexical, weights=weights)
     return [hit for hit in hits if hit.score >= threshold][:top_k]
 
 
@@ -96,32 +106,15 @@ def memory_nearest(*, project: Project, scope: dict, vector, limit: int) -> list
     )
 
 
-def _lexical_candidates(scoped, query: str, pool: int, vector) -> dict:
-    words = _WORD.findall(query.lower())
-    if not words:
-        return {}
-    # OR of the words: a memory matching some of them still ranks, unlike plainto_tsquery.
-    tsquery = SearchQuery(" | ".join(words), search_type="raw", config=TEXT_SEARCH_CONFIG)
-    ranked = (
-        scoped.filter(search_vector=tsquery)
-        .defer(*UNUSED_COLUMNS)
-        .annotate(
-            rank=SearchRank(F("search_vector"), tsquery, cover_density=True),
-            distance=CosineDistance("embedding", vector),
-        )
-        .order_by("-rank")[:pool]
-    )
-    return {m.pk: m for m in ranked}
-
-
-def _fuse(dense: dict, lexical: dict, weights: tuple[float, float]) -> list[SearchHit]:
-    top_rank = max((m.rank for m in lexical.values()), default=0.0) or 1.0
+def _fuse(dense: dict, lexical: LexicalResult, weights: tuple[float, float]) -> list[SearchHit]:
+    found = lexical.memories
+    top = lexical.top or 1.0
     hits = []
-    for pk in dense.keys() | lexical.keys():
-        memory = dense.get(pk) or lexical[pk]
+    for pk in dense.keys() | found.keys():
+        memory = dense.get(pk) or found[pk]
         distance = memory.distance if memory.distance is not None else 1.0  # no embedding
         semantic = min(max(1.0 - distance, 0.0), 1.0)
-        lexical_score = lexical[pk].rank / top_rank if pk in lexical else 0.0
+        lexical_score = found[pk].bm25 / top if pk in found else 0.0
         score = weights[0] * semantic + weights[1] * lexical_score
         hits.append(SearchHit(memory=memory, score=score, dense=semantic, lexical=lexical_score))
     hits.sort(key=lambda hit: (-hit.score, -hit.memory.created_at.timestamp()))

@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.models import ApiKey, Project, User
 from config.errors import DomainError
 from memories import embeddings
+from memories.message_context import neighbour_context
 from memories.models import (
     ENTITY_FIELDS,
     Entity,
@@ -127,10 +128,11 @@ def memories_add_verbatim(*, project: Project, new: NewMemories, actor: Actor) -
     )
     fresh = list(dict.fromkeys(t for t in new.texts if text_hash(t) not in existing))
     vectors = embeddings.embed_texts(fresh) if fresh else []
+    contexts = neighbour_context(new.texts)  # adjacent messages, indexed for search
     with transaction.atomic():
         created = Memory.objects.bulk_create(
             [
-                _new_memory(project, new, text, vector)
+                _new_memory(project, new, text, vector, context=contexts[text])
                 for text, vector in zip(fresh, vectors, strict=True)
             ]
         )
@@ -151,10 +153,11 @@ def memories_add_verbatim(*, project: Project, new: NewMemories, actor: Actor) -
         return _finished_event(project=project, actor=actor, new=new, results=results)
 
 
-def _new_memory(project: Project, new: NewMemories, text: str, vector) -> Memory:
+def _new_memory(project: Project, new: NewMemories, text: str, vector, context="") -> Memory:
     return Memory(
         project=project,
         text=text,
+        context=context,
         hash=text_hash(text),
         embedding=vector,
         metadata=new.metadata,

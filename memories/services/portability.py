@@ -21,7 +21,8 @@ Format (``engram-project``, version 1), UTF-8, one JSON object per line:
    - ``{"type": "entity", "entity_type", "name", "metadata", "created_at", "updated_at"}``
    - ``{"type": "memory", "id" (UUID), "text", "hash", "embedding" (list of floats, absent
      with --no-embeddings), "user_id", "agent_id", "app_id", "run_id", "metadata",
-     "categories", "immutable", "expiration_date", "subject", "state", "replaced_by" (UUID or
+     "categories", "immutable", "expiration_date", "subject", "context" (the neighbouring
+     messages search indexes; absent in older files), "state", "replaced_by" (UUID or
      null), "created_at", "updated_at", "access_count", "last_accessed_at"}``
    - ``{"type": "history", "id", "memory", "event", "old_memory", "new_memory", "input",
      "user_id", "agent_id", "app_id", "run_id", "categories", "metadata", "actor",
@@ -78,6 +79,7 @@ MEMORY_FIELDS = (
     "immutable",
     "expiration_date",
     "subject",
+    "context",
     "state",
     "created_at",
     "updated_at",

@@ -12,6 +12,7 @@ from memories import embeddings
 from memories.embeddings import EmbeddingUnavailable
 from memories.models import Memory
 from memories.selectors.playground import matched_terms
+from memories.selectors.search import DENSE_WEIGHT, LEXICAL_WEIGHT
 from memories.services.memories import Actor, NewMemories, memories_add_verbatim
 
 ANN = ["Ann is allergic to peanuts", "Ann loves hiking in the Swiss Alps every summer"]
@@ -128,7 +129,7 @@ def test_it_ranks_the_right_memory_first_and_shows_its_scores(alice_client, seed
     assert len(scores) == 3  # fused, dense, lexical
     score, dense, lexical = map(float, scores)
     assert 0 < lexical <= 1 and 0 < dense < 1
-    assert score == pytest.approx(0.75 * dense + 0.25 * lexical, abs=2e-4)
+    assert score == pytest.approx(DENSE_WEIGHT * dense + LEXICAL_WEIGHT * lexical, abs=2e-4)
     assert re.search(r'style="width: \d{1,3}%"', first)
     assert "<mark>hiking</mark>" in first and "<mark>mountains</mark>" not in first
 
@@ -136,7 +137,7 @@ def test_it_ranks_the_right_memory_first_and_shows_its_scores(alice_client, seed
 def test_it_explains_why_each_memory_ranked(alice_client, seeded):
     html = alice_client.get(search_url(seeded, q="hiking in the mountains")).content.decode()
     first = html.split("<tbody>")[1].split("</tr>")[0]
-    assert "meaning (dense) dominated" in first
+    assert "full-text match dominated" in first  # "hiking": one memory has the rare word
     assert "#1 by meaning, #1 by full text among these results" in first
 
 

@@ -1,0 +1,49 @@
+"""Fixed reference rankings for `bench locomo`: what Engram's search is measured against.
+
+They do not follow the product's search: the dense baseline is the cosine similarity of the
+stored text embeddings (all-MiniLM-L6-v2), and the full-text baseline is PostgreSQL's
+ts_rank_cd (cover density) of an OR of the query's words over the memory's text alone, computed
+on the fly, so neither the adjacent-message context nor BM25 nor the fusion can reach them.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db.models import Q
+from pgvector.django import CosineDistance
+
+from accounts.models import Project
+from memories import embeddings
+from memories.models import TEXT_SEARCH_CONFIG
+from memories.selectors.memories import memories_of
+from memories.selectors.search import UNUSED_COLUMNS, exact_distance_order
+from memories.selectors.search_lexical import query_words
+
+
+def memory_rank_dense(*, project: Project, query: str, where: Q, limit: int) -> list:
+    vector = embeddings.embed_query(query)
+    return list(
+        memories_of(project=project)
+        .filter(where)
+        .exclude(embedding=None)
+        .defer(*UNUSED_COLUMNS)
+        .annotate(distance=CosineDistance("embedding", vector))
+        .order_by(exact_distance_order())[:limit]
+    )
+
+
+def memory_rank_full_text(*, project: Project, query: str, where: Q, limit: int) -> list:
+    words = query_words(query).split()
+    if not words:
+        return []
+    tsquery = SearchQuery(" | ".join(words), search_type="raw", config=TEXT_SEARCH_CONFIG)
+    text_vector = SearchVector("text", config=TEXT_SEARCH_CONFIG)
+    return list(
+        memories_of(project=project)
+        .filter(where)
+        .defer(*UNUSED_COLUMNS)
+        .annotate(document=text_vector)
+        .filter(document=tsquery)
+        .annotate(rank=SearchRank(text_vector, tsquery, cover_density=True))
+        .order_by("-rank", "-created_at")[:limit]
+    )

@@ -1,0 +1,160 @@
+"""The lexical stage of search: BM25 over PostgreSQL's tsvector, with the scope's statistics.
+
+ts_rank_cd with an OR query counts matches but knows nothing of how rare a word is, so a word in
+every memory of a user (their name, "really") outweighs the one word that matters. This stage
+scores the scope's matching memories with Okapi BM25 in one SQL statement:
+
+- the query's lexemes come from the same parser and dictionary as the index (stop words
+  dropped, words stemmed);
+- IDF comes from the scope itself: N is its size (counted up to SCOPE_SAMPLE rows) and a
+  lexeme's document frequency is the number of matching memories whose *text* holds it;
+- term frequency is read from the tsvector's weights: positions of the text (weight A) count 1,
+  positions of the adjacent-message context (weight D, see memories/message_context.py) count
+  CONTEXT_WEIGHT, so a reply is found by the question it answers, a little below the question;
+- length normalisation uses the text's length in characters against the mean of the matches.
+
+A scope pinned to one entity is read through its btree index, so every matching memory is
+scored. A wide scope goes through the GIN index and scores the WIDE_DOCS memories that
+ts_rank_cd ranks first, so the statistics are estimates there.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import F
+from django.db.models.functions import Length
+
+from memories.models import TEXT_SEARCH_CONFIG, Memory
+
+BM25_K1 = 0.9  # the Anserini defaults: short documents saturate fast
+BM25_B = 0.4
+CONTEXT_WEIGHT = 0.3
+SCOPE_SAMPLE = 10_000
+WIDE_DOCS = 1_000
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+# One statement, so the lexical stage costs one round trip like the ts_rank_cd query before it.
+_BM25 = """
+WITH q AS (SELECT u.lexeme, u.positions[1] AS position
+           FROM unnest(to_tsvector(%s::regconfig, %s)) u),
+docs AS MATERIALIZED ({docs}),
+scope AS (SELECT count(*)::float8 AS n FROM ({scope}) s),
+stats AS (SELECT greatest(avg(dl), 1)::float8 AS avgdl FROM docs),
+ql AS (SELECT array_agg(lexeme) AS lexemes FROM q),
+-- Each memory's vector cut down to the query's lexemes, weights kept, without unnesting it
+-- whole (the slow part): mark the query's lexemes B, list the others, delete those.
+terms AS (
+    SELECT d.id, u.lexeme,
+           cardinality(array_positions(u.weights, 'A')) AS tf_text,
+           cardinality(array_positions(u.weights, 'D')) AS tf_context
+    FROM docs d CROSS JOIN ql CROSS JOIN LATERAL unnest(ts_delete(
+        d.search_vector,
+        tsvector_to_array(ts_filter(setweight(d.search_vector, 'b', ql.lexemes), '{{a,d}}'))
+    )) u
+),
+idf AS (
+    SELECT t.lexeme, ln(1 + (scope.n - t.df + 0.5) / (t.df + 0.5)) AS idf
+    FROM (SELECT lexeme, count(*) FILTER (WHERE tf_text > 0) AS df FROM terms GROUP BY lexeme) t,
+         scope
+),
+ranked AS (
+    SELECT t.id,
+           sum(idf.idf * t.tf * (%s + 1) / (t.tf + %s * (1 - %s + %s * d.dl / stats.avgdl)))
+               AS bm25
+    FROM (SELECT id, lexeme, tf_text + %s * tf_context AS tf FROM terms) t
+    JOIN idf USING (lexeme) JOIN docs d USING (id) CROSS JOIN stats
+    GROUP BY t.id
+    ORDER BY bm25 DESC, t.id
+    LIMIT %s
+)
+SELECT {columns}, ranked.bm25, m.embedding <=> %s::vector AS distance,
+       (SELECT jsonb_object_agg(lexeme, idf) FROM idf) AS idf,
+       (SELECT jsonb_agg(jsonb_build_array(lexeme, position) ORDER BY position) FROM q) AS lexemes
+FROM ranked JOIN {table} m ON m.id = ranked.id
+ORDER BY ranked.bm25 DESC, m.id
+"""
+
+
+@dataclass
+class LexicalResult:
+    """The best memories by BM25 (best first, each with .bm25 and .distance), and what the
+    rerank stage reuses."""
+
+    memories: dict = field(default_factory=dict)  # id -> Memory
+    idf: dict[str, float] = field(default_factory=dict)  # lexeme -> IDF in this scope
+    lexemes: list[str] = field(default_factory=list)  # the query's lexemes, in query order
+    positions: list[int] = field(default_factory=list)  # and their positions in the query
+
+    @property
+    def top(self) -> float:
+        return max((m.bm25 for m in self.memories.values()), default=0.0)
+
+
+def query_words(query: str) -> str:
+    """The query as plain words: punctuation and tsquery operators cannot reach the parser."""
+    return " ".join(_WORD.findall(query.lower()))
+
+
+def lexical_candidates(
+    scoped, query: str, pool: int, vector, *, exact: bool, skip: tuple = ()
+) -> LexicalResult:
+    """The `pool` best memories of `scoped` for `query` by BM25 (see the module docstring),
+    loaded without the `skip` columns, with their cosine distance to `vector`."""
+    words = query_words(query)
+    if not words:
+        return LexicalResult()
+    # OR of the words: a memory holding some of them still ranks, unlike plainto_tsquery.
+    tsquery = SearchQuery(" | ".join(words.split()), search_type="raw", config=TEXT_SEARCH_CONFIG)
+    matching = scoped.filter(search_vector=tsquery).annotate(dl=Length("text"))
+    if not exact:
+        matching = matching.annotate(
+            rank=SearchRank(F("search_vector"), tsquery, cover_density=True)
+        ).order_by("-rank")[:WIDE_DOCS]
+    else:
+        matching = matching.order_by()
+    docs_sql, docs_params = matching.values("id", "search_vector", "dl").query.sql_with_params()
+    scope_sql, scope_params = scoped.order_by().values("id")[:SCOPE_SAMPLE].query.sql_with_params()
+    columns = ", ".join(
+        f"m.{connection.ops.quote_name(f.column)}"
+        for f in Memory._meta.concrete_fields
+        if f.name not in skip
+    )
+    sql = _BM25.format(docs=docs_sql, scope=scope_sql, columns=columns, table=Memory._meta.db_table)
+    params = [
+        TEXT_SEARCH_CONFIG,
+        words,
+        *docs_params,
+        *scope_params,
+        BM25_K1,
+        BM25_K1,
+        BM25_B,
+        BM25_B,
+        CONTEXT_WEIGHT,
+        pool,
+        _vector_literal(vector),
+    ]
+    found = list(Memory.objects.raw(sql, params))
+    if not found:
+        return LexicalResult()
+    idf, lexemes = (_json(getattr(found[0], name)) for name in ("idf", "lexemes"))
+    for memory in found:
+        memory.bm25 = float(memory.bm25)
+    return LexicalResult(
+        memories={m.pk: m for m in found},
+        idf=idf or {},
+        lexemes=[lexeme for lexeme, _ in lexemes or []],
+        positions=[position for _, position in lexemes or []],
+    )
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value  # raw jsonb is left undecoded
+
+
+def _vector_literal(vector) -> str:
+    return "[" + ",".join(str(float(x)) for x in vector) + "]"
