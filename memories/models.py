@@ -95,10 +95,16 @@ class Memory(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["project", "user_id"], name="memory_project_user"),
-            models.Index(fields=["project", "agent_id"], name="memory_project_agent"),
-            models.Index(fields=["project", "app_id"], name="memory_project_app"),
-            models.Index(fields=["project", "run_id"], name="memory_project_run"),
+            # Per entity: created_at orders an entity's page straight from the index, and the
+            # included state lets the dashboard count an entity's memories index-only.
+            *(
+                models.Index(
+                    fields=["project", field, "created_at"],
+                    include=["state"],
+                    name=f"memory_project_{field.removesuffix('_id')}",
+                )
+                for field in ("user_id", "agent_id", "app_id", "run_id")
+            ),
             models.Index(fields=["project", "-created_at"], name="memory_project_created"),
             models.Index(fields=["project", "hash"], name="memory_project_hash"),
             GinIndex(fields=["search_vector"], name="memory_search_vector"),
