@@ -25,7 +25,7 @@ def _memory_count(*, project: Project, field: str) -> Subquery:
         .filter(**{field: OuterRef("name")})
         .order_by()
         .values(field)
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))  # not count(id): the entity indexes answer COUNT(*) alone
         .values("n")
     )
     return Subquery(counts, output_field=IntegerField())
