@@ -11,7 +11,7 @@ from django.test import override_settings
 from accounts.services import api_key_bootstrap
 from memories import embeddings
 from memories.bench.loading import NAMES, OBJECTS, QUALIFIERS
-from memories.bench.search import _client, _ms_since, live_server, percentiles
+from memories.bench.search import _client, _ms_since, bench_project, live_server, percentiles
 from memories.services.extraction import extraction_run
 
 TEMPLATES = [
@@ -37,17 +37,22 @@ def message(rng: random.Random) -> str:
     )
 
 
-def run(*, adds: int, users: int, progress) -> dict:
-    api_key, key = api_key_bootstrap(
-        email="bench@engram.local",
-        organization_name="Bench",
-        project_name="bench-ingest",
-        scopes=["read", "write"],
-        name="bench",
-    )
-    project = api_key.project
-    project.rate_limit_per_minute = 10_000_000
-    project.save(update_fields=["rate_limit_per_minute"])
+def run(*, adds: int, users: int, progress, memories: int = 0) -> dict:
+    """With `memories`, add into `bench search`'s project of that size (loaded if missing), so
+    the cost of index maintenance on a big table is in the figures."""
+    if memories:
+        project, key, _ = bench_project(memories, users, progress, pool_size=20_000, reload=False)
+    else:
+        api_key, key = api_key_bootstrap(
+            email="bench@engram.local",
+            organization_name="Bench",
+            project_name="bench-ingest",
+            scopes=["read", "write"],
+            name="bench",
+        )
+        project = api_key.project
+        project.rate_limit_per_minute = 10_000_000
+        project.save(update_fields=["rate_limit_per_minute"])
     rng = random.Random(3)
     embeddings.embed_query("warm up")
     with live_server(progress) as url:
@@ -60,6 +65,12 @@ def run(*, adds: int, users: int, progress) -> dict:
             answer = client.add(message(rng), user_id=f"user-{i % users}")
             samples.append(_ms_since(started))
             event_ids.append(answer["event_id"])
+        progress(f"measuring {adds} verbatim adds (infer=False: embedded, stored, indexed)...")
+        verbatim = []
+        for i in range(adds):
+            started = time.perf_counter()
+            client.add(f"{message(rng)} (bench {i})", user_id=f"user-{i % users}", infer=False)
+            verbatim.append(_ms_since(started))
     progress("measuring the pipeline per event (offline extractor, in process)...")
     with override_settings(LLM_BASE_URL="", LLM_API_KEY="", LLM_MODEL=""):
         pipeline = []
@@ -70,6 +81,8 @@ def run(*, adds: int, users: int, progress) -> dict:
     return {
         "adds": adds,
         "users": users,
+        "memories": project.memories.count(),
         "accept": percentiles(samples),
+        "verbatim": percentiles(verbatim),
         "pipeline": percentiles(pipeline),
     }

@@ -38,6 +38,9 @@ class Command(BaseCommand):
         ingest = sub.add_parser("ingest", help="async add acceptance and pipeline overhead")
         ingest.add_argument("--adds", type=int, default=300)
         ingest.add_argument("--users", type=int, default=50)
+        ingest.add_argument(
+            "--memories", type=int, default=0, help="add into bench search's project of this size"
+        )
 
     def handle(self, *args, which, **options):
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per SDK call otherwise
@@ -80,7 +83,10 @@ class Command(BaseCommand):
             from memories.bench.ingest import run as run_ingest
 
             results = run_ingest(
-                adds=options["adds"], users=options["users"], progress=self.progress
+                adds=options["adds"],
+                users=options["users"],
+                memories=options["memories"],
+                progress=self.progress,
             )
             self.print_ingest(results)
             self.save("ingest", results)
@@ -147,10 +153,14 @@ class Command(BaseCommand):
             )
 
     def print_ingest(self, results: dict) -> None:
-        self.stdout.write(f"\ningest, {results['adds']} adds over {results['users']} users (ms)")
+        self.stdout.write(
+            f"\ningest, {results['adds']} adds over {results['users']} users, "
+            f"{results['memories']:,} memories in the project (ms)"
+        )
         self.stdout.write(f"{'measurement':<46}{'p50':>8}{'p95':>8}{'p99':>8}")
         for name, label in [
             ("accept", "async add accepted (SDK -> PENDING event)"),
+            ("verbatim", "add with infer=False (stored and indexed)"),
             ("pipeline", "pipeline per event, offline extractor"),
         ]:
             row = results[name]
