@@ -10,6 +10,7 @@ index with pgvector's iterative scans, so a selective filter cannot starve the r
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -22,7 +23,14 @@ from memories import embeddings
 from memories.models import Memory
 from memories.selectors.memories import memories_of
 from memories.selectors.rerank import rerank as rerank_hits
-from memories.selectors.search_lexical import LexicalResult, lexical_candidates
+from memories.selectors.search_lexical import (
+    BM25_EXTRAS,
+    LexicalResult,
+    bm25_ctes,
+    lexical_result,
+    memory_columns,
+    vector_literal,
+)
 
 # BM25 (unlike ts_rank_cd) knows how rare a word is, so it earns a larger share than before.
 DENSE_WEIGHT = 0.6
@@ -59,31 +67,64 @@ def memory_search(
     scoped = memories_of(project=project).filter(where)
     pool = max(top_k * 3, 30)
     vector = embeddings.embed_query(query)
-    dense = _dense_candidates(scoped, vector, pool, exact=exact)
-    lexical = (
-        lexical_candidates(scoped, query, pool, vector, exact=exact, skip=UNUSED_COLUMNS)
-        if weights[1]
-        else LexicalResult()
-    )
+    dense, lexical = _candidates(scoped, query, vector, pool, exact=exact, lexical=bool(weights[1]))
     hits = _fuse(dense, lexical, weights)
     if rerank:
         hits = rerank_hits(hits, lexical=lexical, weights=weights)
     return [hit for hit in hits if hit.score >= threshold][:top_k]
 
 
-def _dense_candidates(scoped, vector, pool: int, *, exact: bool) -> dict:
-    annotated = (
+# Dense and lexical candidates in ONE statement: one round trip, and the lexical stage reads the
+# heap pages the dense stage just brought into shared buffers.
+_CANDIDATES = """WITH dense AS MATERIALIZED ({dense}),
+{lexical},
+picked AS (SELECT id FROM dense UNION SELECT id FROM ranked)
+SELECT {columns}, dense.distance AS dense_distance, ranked.bm25,
+       m.embedding <=> %s::vector AS distance, {extras}
+FROM picked JOIN {table} m ON m.id = picked.id
+LEFT JOIN dense ON dense.id = m.id LEFT JOIN ranked ON ranked.id = m.id
+"""
+
+
+def _candidates(scoped, query: str, vector, pool: int, *, exact: bool, lexical: bool):
+    """({id: memory} of the `pool` nearest, LexicalResult of the `pool` best by BM25)."""
+    nearest = (
         scoped.exclude(embedding=None)
         .defer(*UNUSED_COLUMNS)
         .annotate(distance=CosineDistance("embedding", vector))
+        .order_by(exact_distance_order() if exact else "distance")
+    )[:pool]
+    parts = bm25_ctes(scoped, query, pool, exact=exact) if lexical else None
+    if parts is None:
+        with _index_path(exact=exact, pool=pool):
+            return {m.pk: m for m in nearest}, LexicalResult()
+    dense_sql, dense_params = nearest.values("id", "distance").query.sql_with_params()
+    lexical_sql, lexical_params = parts
+    sql = _CANDIDATES.format(
+        dense=dense_sql,
+        lexical=lexical_sql,
+        columns=memory_columns(UNUSED_COLUMNS),
+        table=Memory._meta.db_table,
+        extras=BM25_EXTRAS,
     )
+    params = [*dense_params, *lexical_params, vector_literal(vector)]
+    with _index_path(exact=exact, pool=pool):
+        rows = list(Memory.objects.raw(sql, params))
+    dense = {m.pk: m for m in rows if m.dense_distance is not None}
+    return dense, lexical_result(rows)
+
+
+@contextmanager
+def _index_path(*, exact: bool, pool: int):
+    """The HNSW path scans iteratively (a selective filter cannot starve it) with ef_search
+    at least the pool; the exact path needs no settings."""
     if exact:
-        return {m.pk: m for m in annotated.order_by(exact_distance_order())[:pool]}
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            cursor.execute(f"SET LOCAL hnsw.ef_search = {max(HNSW_EF_SEARCH, pool)}")
-        return {m.pk: m for m in annotated.order_by("distance")[:pool]}
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        cursor.execute(f"SET LOCAL hnsw.ef_search = {max(HNSW_EF_SEARCH, pool)}")
+        yield
 
 
 def exact_distance_order() -> ExpressionWrapper:

@@ -38,10 +38,11 @@ SCOPE_SAMPLE = 10_000
 WIDE_DOCS = 1_000
 _WORD = re.compile(r"\w+", re.UNICODE)
 
-# One statement, so the lexical stage costs one round trip like the ts_rank_cd query before it.
-_BM25 = """
-WITH q AS (SELECT u.lexeme, u.positions[1] AS position
-           FROM unnest(to_tsvector(%s::regconfig, %s)) u),
+# The lexical stage as common table expressions ending in `ranked (id, bm25)`; search runs
+# them in the same statement as the dense stage (selectors/search.py), so both cost one round trip.
+BM25_CTES = """
+q AS (SELECT u.lexeme, u.positions[1] AS position
+      FROM unnest(to_tsvector(%s::regconfig, %s)) u),
 docs AS MATERIALIZED ({docs}),
 scope AS (SELECT count(*)::float8 AS n FROM ({scope}) s),
 stats AS (SELECT greatest(avg(dl), 1)::float8 AS avgdl FROM docs),
@@ -71,13 +72,21 @@ ranked AS (
     GROUP BY t.id
     ORDER BY bm25 DESC, t.id
     LIMIT %s
-)
-SELECT {columns}, ranked.bm25, m.embedding <=> %s::vector AS distance,
-       (SELECT jsonb_object_agg(lexeme, idf) FROM idf) AS idf,
-       (SELECT jsonb_agg(jsonb_build_array(lexeme, position) ORDER BY position) FROM q) AS lexemes
+)"""
+# What the rerank stage reuses, computed once per statement.
+BM25_EXTRAS = """(SELECT jsonb_object_agg(lexeme, idf) FROM idf) AS idf,
+       (SELECT jsonb_agg(jsonb_build_array(lexeme, position) ORDER BY position) FROM q)
+           AS lexemes"""
+
+_BM25_SELECT = (
+    """
+SELECT {columns}, ranked.bm25, m.embedding <=> %s::vector AS distance, """
+    + BM25_EXTRAS
+    + """
 FROM ranked JOIN {table} m ON m.id = ranked.id
 ORDER BY ranked.bm25 DESC, m.id
 """
+)
 
 
 @dataclass
@@ -100,14 +109,11 @@ def query_words(query: str) -> str:
     return " ".join(_WORD.findall(query.lower()))
 
 
-def lexical_candidates(
-    scoped, query: str, pool: int, vector, *, exact: bool, skip: tuple = ()
-) -> LexicalResult:
-    """The `pool` best memories of `scoped` for `query` by BM25 (see the module docstring),
-    loaded without the `skip` columns, with their cosine distance to `vector`."""
+def bm25_ctes(scoped, query: str, pool: int, *, exact: bool) -> tuple[str, list] | None:
+    """The BM25_CTES for `query` over `scoped` and their parameters; None without words."""
     words = query_words(query)
     if not words:
-        return LexicalResult()
+        return None
     # OR of the words: a memory holding some of them still ranks, unlike plainto_tsquery.
     tsquery = SearchQuery(" | ".join(words.split()), search_type="raw", config=TEXT_SEARCH_CONFIG)
     matching = scoped.filter(search_vector=tsquery).annotate(dl=Length("text"))
@@ -119,12 +125,7 @@ def lexical_candidates(
         matching = matching.order_by()
     docs_sql, docs_params = matching.values("id", "search_vector", "dl").query.sql_with_params()
     scope_sql, scope_params = scoped.order_by().values("id")[:SCOPE_SAMPLE].query.sql_with_params()
-    columns = ", ".join(
-        f"m.{connection.ops.quote_name(f.column)}"
-        for f in Memory._meta.concrete_fields
-        if f.name not in skip
-    )
-    sql = _BM25.format(docs=docs_sql, scope=scope_sql, columns=columns, table=Memory._meta.db_table)
+    sql = BM25_CTES.format(docs=docs_sql, scope=scope_sql)
     params = [
         TEXT_SEARCH_CONFIG,
         words,
@@ -136,16 +137,44 @@ def lexical_candidates(
         BM25_B,
         CONTEXT_WEIGHT,
         pool,
-        _vector_literal(vector),
     ]
-    found = list(Memory.objects.raw(sql, params))
-    if not found:
+    return sql, params
+
+
+def memory_columns(skip: tuple = ()) -> str:
+    """The Memory columns as `m.<column>`, without the `skip` fields."""
+    return ", ".join(
+        f"m.{connection.ops.quote_name(f.column)}"
+        for f in Memory._meta.concrete_fields
+        if f.name not in skip
+    )
+
+
+def lexical_candidates(
+    scoped, query: str, pool: int, vector, *, exact: bool, skip: tuple = ()
+) -> LexicalResult:
+    """The `pool` best memories of `scoped` for `query` by BM25 (see the module docstring),
+    loaded without the `skip` columns, with their cosine distance to `vector`."""
+    parts = bm25_ctes(scoped, query, pool, exact=exact)
+    if parts is None:
         return LexicalResult()
-    idf, lexemes = (_json(getattr(found[0], name)) for name in ("idf", "lexemes"))
-    for memory in found:
+    ctes, params = parts
+    select = _BM25_SELECT.format(columns=memory_columns(skip), table=Memory._meta.db_table)
+    sql = "WITH " + ctes + select
+    return lexical_result(list(Memory.objects.raw(sql, [*params, vector_literal(vector)])))
+
+
+def lexical_result(rows: list) -> LexicalResult:
+    """The LexicalResult of rows that carry `bm25` (None for rows BM25 did not rank), `idf`
+    and `lexemes`."""
+    ranked = [row for row in rows if row.bm25 is not None]
+    if not ranked:
+        return LexicalResult()
+    idf, lexemes = (_json(getattr(ranked[0], name)) for name in ("idf", "lexemes"))
+    for memory in ranked:
         memory.bm25 = float(memory.bm25)
     return LexicalResult(
-        memories={m.pk: m for m in found},
+        memories={m.pk: m for m in sorted(ranked, key=lambda m: (-m.bm25, str(m.pk)))},
         idf=idf or {},
         lexemes=[lexeme for lexeme, _ in lexemes or []],
         positions=[position for _, position in lexemes or []],
@@ -156,5 +185,5 @@ def _json(value):
     return json.loads(value) if isinstance(value, str) else value  # raw jsonb is left undecoded
 
 
-def _vector_literal(vector) -> str:
+def vector_literal(vector) -> str:
     return "[" + ",".join(str(float(x)) for x in vector) + "]"

@@ -262,10 +262,10 @@ def test_it_shows_an_embedder_failure_in_the_form(alice_client, seeded, htmx, mo
 @pytest.mark.parametrize(
     ("filters", "queries"),
     [
-        # session, user, membership + project, dense candidates, lexical candidates
-        ('{"user_id": "cara"}', 5),
+        # session, user, membership + project, dense and lexical candidates in one statement
+        ('{"user_id": "cara"}', 4),
         # a wide scope walks the HNSW index: + savepoint, two SET LOCALs, release
-        ("", 9),
+        ("", 8),
     ],
 )
 def test_it_uses_the_same_number_of_queries_for_any_top_k(
