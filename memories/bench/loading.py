@@ -225,3 +225,22 @@ def build_hnsw(progress: Callable[[str], None]) -> dict:
         cursor.execute("SELECT pg_relation_size('memory_embedding_hnsw')")
         size = cursor.fetchone()[0]
     return {"hnsw_build_s": time.perf_counter() - started, "hnsw_size_mb": size / 2**20}
+
+
+def warm_cache(progress: Callable[[str], None]) -> bool:
+    """Read the memories table and the per-user index into shared buffers (pg_prewarm), as a
+    server that has been answering searches has them; False when pg_prewarm is unavailable."""
+    from django.db import DatabaseError
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+            cursor.execute(
+                "SELECT pg_prewarm(%s), pg_prewarm('memory_project_user')",
+                [Memory._meta.db_table],
+            )
+    except DatabaseError as exc:
+        progress(f"  cache not warmed (pg_prewarm unavailable: {exc})")
+        return False
+    progress("  memories table and per-user index read into shared buffers (pg_prewarm)")
+    return True

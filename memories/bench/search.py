@@ -21,7 +21,7 @@ from accounts.models import Project
 from accounts.services import api_key_bootstrap
 from config.local_services import free_port
 from memories import embeddings
-from memories.bench.loading import load_memories, query_pool
+from memories.bench.loading import load_memories, query_pool, warm_cache
 from memories.filters import compile_filters
 from memories.selectors.search import memory_search
 from memories.selectors.where import Selection, selection_where
@@ -188,11 +188,17 @@ def run(
     project, key, loaded = bench_project(
         memories, users, progress, pool_size=pool_size, reload=reload
     )
+    warmed = warm_cache(progress)
     rng = random.Random(42)
     pool = query_pool(queries * 4 + 50)
     embeddings.embed_query("warm up the model")
     compile_filters({"user_id": "user-0"})
-    results = {"memories": project.memories.count(), "users": users, "load": loaded}
+    results = {
+        "memories": project.memories.count(),
+        "users": users,
+        "load": loaded,
+        "cache_warmed": warmed,
+    }
     progress("measuring the floor (embedding + SQL, in process)...")
     results["floor"] = measure_floor(project, pool[:queries], users, rng)
     with live_server(progress) as url:

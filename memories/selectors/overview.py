@@ -39,7 +39,9 @@ class Overview:
 
 def _count(queryset) -> Coalesce:
     """A correlated `count(*)` of `queryset` (rows of OuterRef("pk")'s project), 0 when none."""
-    counted = queryset.order_by().values("project").annotate(n=Count("pk")).values("n")
+    # COUNT(*), not count(id): memories are then counted index-only (the entity indexes lead
+    # with the project and include the state).
+    counted = queryset.order_by().values("project").annotate(n=Count("*")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 

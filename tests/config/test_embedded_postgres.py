@@ -72,3 +72,27 @@ def test_it_restarts_a_stopped_embedded_server_on_the_next_connection(tmp_path):
     wrapper.close()
     local_services.stop_postgres(data_dir)
     assert row == (1,)
+
+
+def test_a_new_embedded_server_gets_its_shared_buffers(tmp_path, monkeypatch):
+    import psycopg
+
+    monkeypatch.setenv("EMBEDDED_PG_SHARED_BUFFERS_MB", "160")
+    data_dir = tmp_path / "postgres"
+    server = local_services.ensure_postgres(data_dir)
+    try:
+        with psycopg.connect(host=server.socket_dir, user="postgres", dbname="postgres") as c:
+            setting = c.execute("SHOW shared_buffers").fetchone()[0]
+        again = local_services.ensure_postgres(data_dir)  # already running and sized: no restart
+    finally:
+        local_services.stop_postgres(data_dir)
+
+    assert setting == "160MB"
+    assert again.started_here is False
+
+
+def test_shared_buffers_follow_the_setting_or_stay_within_bounds(monkeypatch):
+    monkeypatch.setenv("EMBEDDED_PG_SHARED_BUFFERS_MB", "512")
+    assert local_services.shared_buffers_mb() == 512
+    monkeypatch.delenv("EMBEDDED_PG_SHARED_BUFFERS_MB")
+    assert 128 <= local_services.shared_buffers_mb() <= 4096

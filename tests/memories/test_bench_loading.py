@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 
-from memories.bench.loading import load_memories
+from memories.bench.loading import load_memories, warm_cache
 from memories.models import Entity, Memory
 from memories.selectors.search import memory_search
 
@@ -17,6 +17,7 @@ def test_it_loads_searchable_memories_for_each_user(transactional_db, alice):
     assert Entity.objects.filter(project=alice.project, type="user").count() == 4
     assert Memory.objects.filter(project=alice.project, user_id="user-1").count() == 10
     assert loaded["hnsw_size_mb"] > 0
+    assert warm_cache(lambda message: None) is True
     first = Memory.objects.filter(project=alice.project).order_by("created_at").first()
     hits = memory_search(project=alice.project, query=first.text, where=Q(), top_k=3)
     # The bulk reuses the pool's embeddings with the text varied: all copies rank first.
