@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import time
+import uuid
 
 from django.test import override_settings
 
@@ -54,6 +55,7 @@ def run(*, adds: int, users: int, progress, memories: int = 0) -> dict:
         project.rate_limit_per_minute = 10_000_000
         project.save(update_fields=["rate_limit_per_minute"])
     rng = random.Random(3)
+    run_id = uuid.uuid4().hex[:8]
     embeddings.embed_query("warm up")
     with live_server(progress) as url:
         client = _client(url, key)
@@ -69,7 +71,9 @@ def run(*, adds: int, users: int, progress, memories: int = 0) -> dict:
         verbatim = []
         for i in range(adds):
             started = time.perf_counter()
-            client.add(f"{message(rng)} (bench {i})", user_id=f"user-{i % users}", infer=False)
+            # A fresh text each run: a text the user already has is not stored again.
+            text = f"{message(rng)} (bench {run_id} {i})"
+            client.add(text, user_id=f"user-{i % users}", infer=False)
             verbatim.append(_ms_since(started))
     progress("measuring the pipeline per event (offline extractor, in process)...")
     with override_settings(LLM_BASE_URL="", LLM_API_KEY="", LLM_MODEL=""):
