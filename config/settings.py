@@ -277,9 +277,6 @@ EMBEDDING_DIM = env_int("EMBEDDING_DIM", 384)
 EMBEDDING_BASE_URL = env_str("EMBEDDING_BASE_URL", env_str("LLM_BASE_URL", ""))
 EMBEDDING_API_KEY = env_secret("EMBEDDING_API_KEY", env_secret("LLM_API_KEY", ""))
 EMBEDDING_THREADS = env_int("EMBEDDING_THREADS", 0)  # onnxruntime threads; 0: the cores, <= 4
-# onnxruntime's threads spin briefly between the operators of one embedding instead of
-# sleeping: a query embedded between idle gaps takes ~2.6 ms instead of ~4.7 ms here.
-EMBEDDING_SPIN = env_bool("EMBEDDING_SPIN", True)
 EMBEDDING_MODEL_DIR = env_str("EMBEDDING_MODEL_DIR", "")  # another copy of the model files
 
 # --- API ---------------------------------------------------------------------------------

@@ -365,11 +365,8 @@ def _new_session(source: Path | bytes):
     # One graph branch at a time: the parallelism that pays is inside the matrix products.
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    # Spinning keeps the threads awake between the operators of one inference: without it each
-    # operator waits for sleeping threads to wake, which nearly doubles a lone query's time.
-    # EMBEDDING_SPIN=false gives that CPU back on machines where every cycle is contended.
-    spin = "1" if getattr(settings, "EMBEDDING_SPIN", True) else "0"
-    options.add_session_config_entry("session.intra_op.allow_spinning", spin)
+    # Idle threads sleep instead of spinning: the web, worker and database share 2 cores.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3  # errors only
     model = str(source) if isinstance(source, Path) else source
     return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
