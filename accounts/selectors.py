@@ -135,6 +135,10 @@ def invitation_get_by_token(*, token: str) -> Invitation | None:
     )
 
 
+def user_exists(*, email: str) -> bool:
+    return User.objects.filter(email__iexact=email.strip()).exists()
+
+
 def organization_first_project(*, organization: Organization) -> Project | None:
     return (
         Project.objects.select_related("organization")

@@ -21,13 +21,14 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from accounts import services
 from accounts.decorators import project_view
 from accounts.forms import InvitationCreateForm, MemberRemoveForm, MemberRoleForm
-from accounts.models import MANAGER_ROLES, Role, User
+from accounts.models import MANAGER_ROLES, Role
 from accounts.selectors import (
     invitation_get,
     invitation_get_by_token,
     invitations_pending,
     organization_first_project,
     project_members,
+    user_exists,
 )
 from accounts.views import overview_url
 
@@ -206,9 +207,7 @@ def invitation_accept(request, token: str):
 
 def _sign_in_first(request, invitation):
     """To sign-up if the invited address has no account yet (and sign-up is on), else to login."""
-    new_person = (
-        invitation is not None and not User.objects.filter(email__iexact=invitation.email).exists()
-    )
+    new_person = invitation is not None and not user_exists(email=invitation.email)
     if new_person and settings.SIGNUP_ENABLED:
         query = urlencode({"next": request.get_full_path()})
         return redirect(f"{reverse('signup')}?{query}")
