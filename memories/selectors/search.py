@@ -88,16 +88,12 @@ LEFT JOIN dense ON dense.id = m.id LEFT JOIN ranked ON ranked.id = m.id
 
 def _candidates(scoped, query: str, vector, pool: int, *, exact: bool, lexical: bool):
     """({id: memory} of the `pool` nearest, LexicalResult of the `pool` best by BM25)."""
-    nearest = (
-        scoped.exclude(embedding=None)
-        .defer(*UNUSED_COLUMNS)
-        .annotate(distance=CosineDistance("embedding", vector))
-        .order_by(exact_distance_order() if exact else "distance")
-    )[:pool]
+    nearest = _nearest(scoped, vector, pool, exact=exact)
     parts = bm25_ctes(scoped, query, pool, exact=exact) if lexical else None
     if parts is None:
         with _index_path(exact=exact, pool=pool):
-            return {m.pk: m for m in nearest}, LexicalResult()
+            dense = {m.pk: m for m in nearest}
+        return _unstarved(dense, scoped, vector, pool, exact=exact), LexicalResult()
     dense_sql, dense_params = nearest.values("id", "distance").query.sql_with_params()
     lexical_sql, lexical_params = parts
     sql = _CANDIDATES.format(
@@ -111,7 +107,29 @@ def _candidates(scoped, query: str, vector, pool: int, *, exact: bool, lexical: 
     with _index_path(exact=exact, pool=pool):
         rows = list(Memory.objects.raw(sql, params))
     dense = {m.pk: m for m in rows if m.dense_distance is not None}
-    return dense, lexical_result(rows)
+    return _unstarved(dense, scoped, vector, pool, exact=exact), lexical_result(rows)
+
+
+def _unstarved(dense: dict, scoped, vector, pool: int, *, exact: bool) -> dict:
+    """The HNSW candidates, or the exact ones when HNSW came back short.
+
+    pgvector's iterative scan gives up after hnsw.max_scan_tuples (20,000) index tuples, so a
+    filter whose rows are few and far between in the graph can return fewer than `pool` even
+    though more rows match; the exact scan then answers (it costs more, but only then).
+    """
+    if exact or len(dense) >= pool:
+        return dense
+    return {m.pk: m for m in _nearest(scoped, vector, pool, exact=True)}
+
+
+def _nearest(scoped, vector, pool: int, *, exact: bool):
+    """The `pool` memories of `scoped` nearest to `vector`, with `.distance`."""
+    return (
+        scoped.exclude(embedding=None)
+        .defer(*UNUSED_COLUMNS)
+        .annotate(distance=CosineDistance("embedding", vector))
+        .order_by(exact_distance_order() if exact else "distance")
+    )[:pool]
 
 
 @contextmanager

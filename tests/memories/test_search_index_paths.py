@@ -88,3 +88,29 @@ def test_every_option_behaves_on_the_hnsw_path(alice, add):
     )
     assert "Orla keeps bees on the roof" not in [r["memory"] for r in search(latest_only=True)]
     assert search(rerank=True)[0]["memory"] == "Orla keeps bees on the roof"
+
+
+def test_a_starved_hnsw_scan_falls_back_to_the_exact_scan(alice, add):
+    from django.db import connection
+
+    seed(add, users=8, per_user=50)
+    where = Q(text__startswith="Note 7 of")  # 8 rows, one per user; no index serves it
+    with connection.cursor() as cursor:
+        # pgvector's iterative scan gives up after this many index tuples (20,000 by default,
+        # which a thin filter over a million rows can exhaust): make it give up at once, and
+        # keep the planner on the HNSW index for these 400 rows (no seq scan, no sort).
+        cursor.execute("SET hnsw.max_scan_tuples = 1")
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET enable_sort = off")
+    try:
+        hits = memory_search(
+            project=alice.project, query="quantum physics", where=where, top_k=5, exact=False
+        )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET hnsw.max_scan_tuples")
+            cursor.execute("RESET enable_seqscan")
+            cursor.execute("RESET enable_sort")
+
+    assert len(hits) == 5
+    assert all(hit.memory.text.startswith("Note 7 of") for hit in hits)
