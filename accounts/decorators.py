@@ -19,7 +19,8 @@ def project_view(view=None, *, write: bool = False):
 
     Anonymous -> redirect to the login page; not a member (or no such project) -> 404;
     a READER on a `write=True` view or sending a non-GET request -> 403. Sets
-    `request.project`, `request.organization` and `request.role`. Usable bare
+    `request.project`, `request.organization`, `request.role` and `request.can_write` (what
+    templates check before showing a write control). Usable bare
     (`@project_view`) or called (`@project_view(write=True)`).
     """
 
@@ -41,6 +42,7 @@ def project_view(view=None, *, write: bool = False):
                 project.organization,
                 role,
             )
+            request.can_write = role in WRITER_ROLES
             return view_func(request, *args, org_id=org_id, project_id=project_id, **kwargs)
 
         return wrapper

@@ -12,7 +12,6 @@ from django_htmx.http import trigger_client_event
 from accounts import services
 from accounts.decorators import project_view
 from accounts.forms import ApiKeyCreateForm
-from accounts.models import WRITER_ROLES
 from accounts.selectors import api_key_get, api_keys_for_project
 
 KEYS = "accounts/api_keys.html"
@@ -22,7 +21,6 @@ CHANGED = "accounts:keys-changed"
 def _context(request, **extra) -> dict:
     return {
         "keys": api_keys_for_project(project=request.project),
-        "can_write": request.role in WRITER_ROLES,
         **extra,
     }
 
@@ -85,4 +83,4 @@ def key_revoke(request, org_id: str, project_id: str, prefix: str):
     if not request.htmx:
         return redirect("dashboard-keys", org_id=org_id, project_id=project_id)
     api_key.state = "revoked"
-    return render(request, f"{KEYS}#key-row", {"key": api_key, "can_write": True})
+    return render(request, f"{KEYS}#key-row", {"key": api_key})

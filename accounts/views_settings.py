@@ -12,7 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import project_view
 from accounts.forms import ProjectSettingsForm, categories_as_lines
-from accounts.models import WRITER_ROLES, Project
+from accounts.models import Project
 from accounts.services import project_update
 
 SETTINGS = "accounts/project_settings.html"
@@ -33,7 +33,7 @@ def _form(request, data=None) -> ProjectSettingsForm:
     form = ProjectSettingsForm(
         data, initial=initial, default_rate_limit=settings.API_RATE_LIMIT_PER_MINUTE
     )
-    if request.role not in WRITER_ROLES:
+    if not request.can_write:
         for field in form.fields.values():
             field.disabled = True
     return form
@@ -79,7 +79,6 @@ def project_settings(request, org_id: str, project_id: str):
     context = {
         "form": form,
         "saved": saved,
-        "can_write": request.role in WRITER_ROLES,
         "providers": providers(),
         "default_rate_limit": settings.API_RATE_LIMIT_PER_MINUTE,
     }

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import project_view
-from accounts.models import WRITER_ROLES
 from memories.messages import normalized
 from memories.models import Event, EventStatus
 from memories.selectors.ops import ACTIVE_STATUSES, EVENT_KINDS, event_get, events_page
@@ -46,7 +45,6 @@ def _uuid(value: str | None) -> uuid.UUID | None:
 
 def _row_context(request) -> dict:
     return {
-        "can_write": request.role in WRITER_ROLES,
         "active": ACTIVE_STATUSES,
         "retryable_types": RETRYABLE_TYPES,
     }

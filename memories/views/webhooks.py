@@ -14,7 +14,6 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from accounts.decorators import project_view
-from accounts.models import WRITER_ROLES
 from config.errors import DomainError
 from memories.models_webhooks import Webhook, WebhookEventType
 from memories.selectors.ops import webhook_deliveries_page, webhook_of, webhooks_of
@@ -62,7 +61,6 @@ def _no_store(response):
 def _list_context(request, **extra) -> dict:
     return {
         "webhooks": webhooks_of(project=request.project),
-        "can_write": request.role in WRITER_ROLES,
         **extra,
     }
 
@@ -127,7 +125,6 @@ def _detail_context(request, webhook: Webhook, **extra) -> dict:
         "webhook": webhook,
         "deliveries": rows[:PAGE_SIZE],
         "next_url": next_url,
-        "can_write": request.role in WRITER_ROLES,
         **extra,
     }
 
@@ -162,7 +159,7 @@ def webhook_detail(request, org_id: str, project_id: str, webhook_id: str):
         return redirect("dashboard-webhook-detail", org_id, project_id, webhook_id)
     if not saved:
         webhook.refresh_from_db()  # the page shows what is stored, not the refused values
-    context = {"webhook": webhook, "form": form, "saved": saved, "can_write": True}
+    context = {"webhook": webhook, "form": form, "saved": saved}
     if request.htmx:
         return render(request, f"{DETAIL}#webhook-settings", context)
     return render(request, DETAIL, _detail_context(request, webhook, form=form))
@@ -207,6 +204,6 @@ def webhook_test(request, org_id: str, project_id: str, webhook_id: str):
     if not request.htmx:
         (messages.error if failed else messages.success)(request, note)
         return redirect("dashboard-webhook-detail", org_id, project_id, webhook_id)
-    context = {"webhook": webhook, "test_note": note, "test_failed": failed, "can_write": True}
+    context = {"webhook": webhook, "test_note": note, "test_failed": failed}
     response = render(request, f"{DETAIL}#webhook-test", context)
     return response if failed else trigger_client_event(response, DELIVERIES_CHANGED)
