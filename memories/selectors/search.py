@@ -88,7 +88,7 @@ LEFT JOIN dense ON dense.id = m.id LEFT JOIN ranked ON ranked.id = m.id
 
 def _candidates(scoped, query: str, vector, pool: int, *, exact: bool, lexical: bool):
     """({id: memory} of the `pool` nearest, LexicalResult of the `pool` best by BM25)."""
-    nearest = _nearest(scoped, vector, pool, exact=exact)
+    nearest = nearest_of(scoped, vector, pool, exact=exact)
     parts = bm25_ctes(scoped, query, pool, exact=exact) if lexical else None
     if parts is None:
         with _index_path(exact=exact, pool=pool):
@@ -119,11 +119,12 @@ def _unstarved(dense: dict, scoped, vector, pool: int, *, exact: bool) -> dict:
     """
     if exact or len(dense) >= pool:
         return dense
-    return {m.pk: m for m in _nearest(scoped, vector, pool, exact=True)}
+    return {m.pk: m for m in nearest_of(scoped, vector, pool, exact=True)}
 
 
-def _nearest(scoped, vector, pool: int, *, exact: bool):
-    """The `pool` memories of `scoped` nearest to `vector`, with `.distance`."""
+def nearest_of(scoped, vector, pool: int, *, exact: bool):
+    """The `pool` memories of `scoped` nearest to `vector`, with `.distance`; `exact` scans
+    the scope's rows instead of walking the HNSW index (see exact_distance_order)."""
     return (
         scoped.exclude(embedding=None)
         .defer(*UNUSED_COLUMNS)
@@ -155,14 +156,9 @@ def exact_distance_order() -> ExpressionWrapper:
 def memory_nearest(*, project: Project, scope: dict, vector, limit: int) -> list[tuple]:
     """(id, text, subject, immutable, distance) of the scope's nearest memories, exactly."""
     pinned = {name: value for name, value in scope.items() if value}
-    return list(
-        memories_of(project=project)
-        .filter(**pinned)
-        .exclude(embedding=None)
-        .annotate(distance=CosineDistance("embedding", vector))
-        .order_by(exact_distance_order())
-        .values_list("id", "text", "subject", "immutable", "distance")[:limit]
-    )
+    scoped = memories_of(project=project).filter(**pinned)
+    nearest = nearest_of(scoped, vector, limit, exact=True)
+    return list(nearest.values_list("id", "text", "subject", "immutable", "distance"))
 
 
 def _fuse(dense: dict, lexical: LexicalResult, weights: tuple[float, float]) -> list[SearchHit]:

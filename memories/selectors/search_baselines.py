@@ -10,26 +10,19 @@ from __future__ import annotations
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import Q
-from pgvector.django import CosineDistance
 
 from accounts.models import Project
 from memories import embeddings
 from memories.models import TEXT_SEARCH_CONFIG
 from memories.selectors.memories import memories_of
-from memories.selectors.search import UNUSED_COLUMNS, exact_distance_order
+from memories.selectors.search import UNUSED_COLUMNS, nearest_of
 from memories.selectors.search_lexical import query_words
 
 
 def memory_rank_dense(*, project: Project, query: str, where: Q, limit: int) -> list:
     vector = embeddings.embed_query(query)
-    return list(
-        memories_of(project=project)
-        .filter(where)
-        .exclude(embedding=None)
-        .defer(*UNUSED_COLUMNS)
-        .annotate(distance=CosineDistance("embedding", vector))
-        .order_by(exact_distance_order())[:limit]
-    )
+    scoped = memories_of(project=project).filter(where)
+    return list(nearest_of(scoped, vector, limit, exact=True))
 
 
 def memory_rank_full_text(*, project: Project, query: str, where: Q, limit: int) -> list:
