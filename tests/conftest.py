@@ -132,3 +132,22 @@ def empty_redis_buffers():
     from memories.services.access import COUNTS, FLUSHING
 
     get_redis().delete(redis_key(BUFFER), redis_key(COUNTS), redis_key(FLUSHING))
+
+
+@pytest.fixture(autouse=True)
+def fresh_moderation_rules():
+    """Moderation rules are cached per process for a few seconds and every memory write checks
+    them: no test may see the (rolled back) rules of another."""
+    from memories.services.moderation_checks import rules_cache_clear
+
+    rules_cache_clear()
+    yield
+    rules_cache_clear()
+
+
+@pytest.fixture
+def staff(db):
+    """A staff user (moderation screens)."""
+    from tests.factories import UserFactory
+
+    return UserFactory(email="mod@example.com", is_staff=True)

@@ -8,26 +8,12 @@ from django.urls import reverse
 
 from memories.models import Memory, MemoryState
 from memories.models_moderation import AuditLog, Flag, FlagSource, FlagStatus, ModerationRule
-from memories.services.moderation_checks import rules_cache_clear
-from tests.factories import UserFactory
 
 QUEUE = reverse("moderation-queue")
 RULES = reverse("moderation-rules")
 ACCOUNTS = reverse("moderation-accounts")
 AUDIT = reverse("moderation-audit")
 VISA = "4111 1111 1111 1111"
-
-
-@pytest.fixture(autouse=True)
-def fresh_rules():
-    rules_cache_clear()
-    yield
-    rules_cache_clear()
-
-
-@pytest.fixture
-def staff(db):
-    return UserFactory(email="mod@example.com", is_staff=True)
 
 
 @pytest.fixture

@@ -22,23 +22,9 @@ from memories.services.moderation_checks import (
     rules_cache_clear,
     text_rule_matches,
 )
-from tests.factories import UserFactory
 
 VISA = "4111 1111 1111 1111"  # a well-known test number: passes Luhn
 NOT_LUHN = "4111 1111 1111 1112"
-
-
-@pytest.fixture(autouse=True)
-def fresh_rules():
-    """Rules are cached per process; no test may see another test's (rolled back) rules."""
-    rules_cache_clear()
-    yield
-    rules_cache_clear()
-
-
-@pytest.fixture
-def staff(db):
-    return UserFactory(email="mod@example.com", is_staff=True)
 
 
 @pytest.fixture
