@@ -9,10 +9,16 @@ import uuid
 
 from django.test import override_settings
 
-from accounts.services import api_key_bootstrap
 from memories import embeddings
 from memories.bench.loading import NAMES, OBJECTS, QUALIFIERS
-from memories.bench.search import _client, _ms_since, bench_project, live_server, percentiles
+from memories.bench.search import (
+    _client,
+    _ms_since,
+    bench_key,
+    bench_project,
+    live_server,
+    percentiles,
+)
 from memories.services.extraction import extraction_run
 
 TEMPLATES = [
@@ -44,16 +50,7 @@ def run(*, adds: int, users: int, progress, memories: int = 0) -> dict:
     if memories:
         project, key, _ = bench_project(memories, users, progress, pool_size=20_000, reload=False)
     else:
-        api_key, key = api_key_bootstrap(
-            email="bench@engram.local",
-            organization_name="Bench",
-            project_name="bench-ingest",
-            scopes=["read", "write"],
-            name="bench",
-        )
-        project = api_key.project
-        project.rate_limit_per_minute = 10_000_000
-        project.save(update_fields=["rate_limit_per_minute"])
+        project, key = bench_key("bench-ingest")
     rng = random.Random(3)
     run_id = uuid.uuid4().hex[:8]
     embeddings.embed_query("warm up")

@@ -19,8 +19,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from accounts.services import api_key_bootstrap
-from memories.bench.search import _client, live_server
+from memories.bench.search import _client, bench_key, live_server
 from memories.models import Memory
 from memories.selectors.search_baselines import memory_rank_dense, memory_rank_full_text
 from memories.selectors.where import Selection, selection_where
@@ -139,16 +138,7 @@ def summarise(rows: list[dict]) -> dict:
 
 def run(*, data: Path, progress) -> dict:
     samples = json.loads(Path(data).read_text())
-    api_key, key = api_key_bootstrap(
-        email="bench@engram.local",
-        organization_name="Bench",
-        project_name="bench-locomo",
-        scopes=["read", "write"],
-        name="bench",
-    )
-    project = api_key.project
-    project.rate_limit_per_minute = 10_000_000
-    project.save(update_fields=["rate_limit_per_minute"])
+    project, key = bench_key("bench-locomo")
     rows: dict[str, list[dict]] = defaultdict(list)
     with live_server(progress) as url:
         client = _client(url, key)

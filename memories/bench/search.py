@@ -38,6 +38,21 @@ def percentiles(samples_ms: list[float]) -> dict:
     }
 
 
+def bench_key(project_name: str):
+    """(project, plaintext key) of the benchmark's own project, without a rate limit in the way."""
+    api_key, key = api_key_bootstrap(
+        email="bench@engram.local",
+        organization_name="Bench",
+        project_name=project_name,
+        scopes=["read", "write"],
+        name="bench",
+    )
+    project = api_key.project
+    project.rate_limit_per_minute = 10_000_000
+    project.save(update_fields=["rate_limit_per_minute"])
+    return project, key
+
+
 def bench_project(memories: int, users: int, progress, *, pool_size: int, reload: bool):
     name = f"bench-search-{memories}x{users}"
     project = Project.objects.filter(name=name, organization__name="Bench").first()
@@ -45,16 +60,7 @@ def bench_project(memories: int, users: int, progress, *, pool_size: int, reload
         project.delete()
         project = None
     loaded = {}
-    api_key, key = api_key_bootstrap(
-        email="bench@engram.local",
-        organization_name="Bench",
-        project_name=name,
-        scopes=["read", "write"],
-        name="bench",
-    )
-    project = api_key.project
-    project.rate_limit_per_minute = 10_000_000
-    project.save(update_fields=["rate_limit_per_minute"])
+    project, key = bench_key(name)
     if not project.memories.exists():
         progress(
             f"loading {memories:,} memories for {users:,} users (embedding pool {pool_size:,})"
