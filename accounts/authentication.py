@@ -8,6 +8,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 
 from accounts.selectors import api_key_get_by_plaintext
 from accounts.services import api_key_touch
+from config.after_response import after_response
 
 INVALID_KEY = (
     "Invalid API key. Check the key you passed as api_key, or create a new one in the "
@@ -44,7 +45,7 @@ class ApiKeyAuthentication(BaseAuthentication):
                 f"This API key expired on {api_key.expires_at:%Y-%m-%d %H:%M} UTC: "
                 "create a new one in the Engram dashboard."
             )
-        api_key_touch(api_key=api_key)
+        after_response(lambda: api_key_touch(api_key=api_key))
         return api_key.created_by, api_key
 
     def authenticate_header(self, request) -> str:

@@ -12,6 +12,7 @@ from accounts.authentication import MISSING_KEY, ApiKeyAuthentication
 from accounts.models import WRITER_ROLES, ApiKey, Project, Scope
 from accounts.ratelimit import ApiKeyRateThrottle
 from accounts.request_log import request_log_enqueue
+from config.after_response import after_response
 
 
 class ProjectKeyPermission(BasePermission):
@@ -90,13 +91,14 @@ class ProjectScopedApi(APIView):
         if state is not None:
             for header, value in state.headers().items():
                 response[header] = value
-        api_key = getattr(request, "auth", None)
-        request_log_enqueue(
-            project_id=api_key.project_id if isinstance(api_key, ApiKey) else None,
-            api_key_id=api_key.pk if isinstance(api_key, ApiKey) else None,
-            method=request.method,
-            path=request.path,
-            status=response.status_code,
-            latency_ms=(time.perf_counter() - self.started) * 1000,
-        )
+        api_key = request.auth if isinstance(getattr(request, "auth", None), ApiKey) else None
+        entry = {
+            "project_id": api_key.project_id if api_key else None,
+            "api_key_id": api_key.pk if api_key else None,
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "latency_ms": (time.perf_counter() - self.started) * 1000,
+        }
+        after_response(lambda: request_log_enqueue(**entry))
         return response

@@ -6,6 +6,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
 from accounts.api.base import ProjectScopedApi
+from config.after_response import after_response
 from memories.api.inputs import (
     ENTITY_ID_FIELDS,
     BadRequest,
@@ -210,7 +211,8 @@ def search_results(request, data: SelectionSerializer) -> list[dict]:
         exact=exact,
         rerank=data.validated_data.get("rerank", False),
     )
-    memory_access_record([hit.memory.pk for hit in hits])
+    hit_ids = [hit.memory.pk for hit in hits]
+    after_response(lambda: memory_access_record(hit_ids))
     fields = data.validated_data["fields"]
     return [
         memory_output(
