@@ -278,6 +278,8 @@ EMBEDDING_BASE_URL = env_str("EMBEDDING_BASE_URL", env_str("LLM_BASE_URL", ""))
 EMBEDDING_API_KEY = env_secret("EMBEDDING_API_KEY", env_secret("LLM_API_KEY", ""))
 EMBEDDING_THREADS = env_int("EMBEDDING_THREADS", 0)  # onnxruntime threads; 0: the cores, <= 4
 EMBEDDING_MODEL_DIR = env_str("EMBEDDING_MODEL_DIR", "")  # another copy of the model files
+# The local model's weights: int8 (fast, the default) or fp32 (sentence-transformers' vectors).
+EMBEDDING_PRECISION = env_str("EMBEDDING_PRECISION", "int8")
 
 # --- API ---------------------------------------------------------------------------------
 

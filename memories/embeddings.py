@@ -20,9 +20,13 @@ Providers, chosen by settings.EMBEDDER:
   Tokenisation matches sentence-transformers: no padding for one text, padding to the longest
   text of a batch with an attention mask, truncation at 256 word pieces (the model's
   max_seq_length) instead of the 128 that the packaged tokenizer.json enables. Mean pooling
-  runs in the graph, L2 normalisation here. Vectors match sentence-transformers to cosine
-  >= 0.9999 (tests/memories/test_embeddings.py, against vectors that
-  scripts/embedding_reference.py wrote with sentence-transformers itself).
+  runs in the graph, L2 normalisation here. With EMBEDDING_PRECISION=fp32 the vectors match
+  sentence-transformers to cosine >= 0.9999 (tests/memories/test_embeddings.py, against
+  vectors that scripts/embedding_reference.py wrote with sentence-transformers itself). The
+  default, int8, runs a copy of the graph with int8 weights (embedding_onnx.quantized): about
+  twice as fast, vectors at cosine ~0.99 of those, LoCoMo recall unchanged (docs/benchmarks.md).
+  Stored vectors and queries must come from the same precision to compare best; switching it
+  on a live project is safe but mixes the two until the memories are re-embedded.
   Loaded once per process (and again after a fork), behind a lock; EMBEDDING_THREADS sets
   onnxruntime's threads (default: the cores, at most 4).
 - "openai": any OpenAI-compatible `/embeddings` endpoint (EMBEDDING_BASE_URL,
@@ -66,6 +70,7 @@ OPENAI_BATCH_SIZE = 256  # well under OpenAI's 2048 inputs per request
 OPENAI_TIMEOUT_SECONDS = 30.0
 OPENAI_MAX_RETRIES = 2
 QUERY_CACHE_SIZE = 1024
+LOCAL_PRECISIONS = ("int8", "fp32")
 
 
 class EmbeddingError(Exception):
@@ -139,6 +144,7 @@ class _Config:
     # Part of the cache key (another key may mean another account), never shown.
     api_key: str = field(repr=False)
     model_dir: str
+    precision: str
 
     @classmethod
     def current(cls) -> _Config:
@@ -150,6 +156,7 @@ class _Config:
             base_url=settings.EMBEDDING_BASE_URL,
             api_key=settings.EMBEDDING_API_KEY,
             model_dir=getattr(settings, "EMBEDDING_MODEL_DIR", ""),
+            precision=getattr(settings, "EMBEDDING_PRECISION", "int8"),
         )
 
 
@@ -226,11 +233,17 @@ class _LocalProvider:
             raise EmbeddingConfigError(
                 f"all-MiniLM-L6-v2 gives {LOCAL_DIM}-d vectors but EMBEDDING_DIM={config.dim}"
             )
+        if config.precision not in LOCAL_PRECISIONS:
+            raise EmbeddingConfigError(
+                f"EMBEDDING_PRECISION must be one of {', '.join(LOCAL_PRECISIONS)}, "
+                f"not {config.precision!r}"
+            )
         self.model_dir = config.model_dir
+        self.precision = config.precision
         self.texts_embedded = _Counter()
 
     def embed(self, texts: list[str]) -> list[list[float]]:
-        vectors = _local_model(self.model_dir).embed(texts)
+        vectors = _local_model(self.model_dir, self.precision).embed(texts)
         self.texts_embedded.add(len(texts))
         return _normalise(vectors)
 
@@ -238,6 +251,7 @@ class _LocalProvider:
         model = _loaded_local_model()
         return {
             "loaded": model is not None,
+            "precision": self.precision,
             "load_seconds": model.load_seconds if model else None,
             "threads": _thread_count(),
             "texts_embedded": self.texts_embedded.value,
@@ -247,14 +261,20 @@ class _LocalProvider:
 class _LocalModel:
     """The tokenizer and onnxruntime session; safe to share between threads."""
 
-    def __init__(self, model_dir: Path) -> None:
+    def __init__(self, model_dir: Path, precision: str) -> None:
         started = time.perf_counter()
         self.model_dir = model_dir
+        self.precision = precision
         self.pid = os.getpid()
         self.tokenizer = _load_tokenizer(model_dir)
-        self.session = _load_session(model_dir)
+        self.session = _load_session(model_dir, precision)
         self.load_seconds = round(time.perf_counter() - started, 3)
-        logger.info("loaded all-MiniLM-L6-v2 from %s in %.2f s", model_dir, self.load_seconds)
+        logger.info(
+            "loaded all-MiniLM-L6-v2 (%s) from %s in %.2f s",
+            precision,
+            model_dir,
+            self.load_seconds,
+        )
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Mean-pooled, not yet normalised vectors, in the order of `texts`."""
@@ -294,14 +314,15 @@ def _loaded_local_model() -> _LocalModel | None:
     return model if model is not None and model.pid == os.getpid() else None
 
 
-def _local_model(model_dir_setting: str) -> _LocalModel:
+def _local_model(model_dir_setting: str, precision: str) -> _LocalModel:
     global _local
     model = _loaded_local_model()
-    if model is None:
+    if model is None or model.precision != precision:
         with _local_lock:
             model = _loaded_local_model()
-            if model is None:
-                model = _local = _LocalModel(_find_model_dir(model_dir_setting))
+            if model is None or model.precision != precision:
+                # One model per process: a changed precision (tests) replaces it.
+                model = _local = _LocalModel(_find_model_dir(model_dir_setting), precision)
     return model
 
 
@@ -338,11 +359,11 @@ def _load_tokenizer(model_dir: Path):
     return tokenizer
 
 
-def _load_session(model_dir: Path):
+def _load_session(model_dir: Path, precision: str):
     from memories.embedding_onnx import cached_model
 
     cache_dir = Path(settings.VAR_DIR) / "models"
-    source = cached_model(model_dir, cache_dir)
+    source = cached_model(model_dir, cache_dir, precision)
     try:
         session = _new_session(source)
     except Exception:  # onnxruntime raises its own unexported exception types
@@ -351,7 +372,7 @@ def _load_session(model_dir: Path):
         # A damaged cache file (disk full, copied by hand) must not stop embedding for good.
         logger.warning("rebuilding the embedding graph: %s would not load", source)
         source.unlink(missing_ok=True)
-        session = _new_session(cached_model(model_dir, cache_dir))
+        session = _new_session(cached_model(model_dir, cache_dir, precision))
     _release_freed_memory()
     return session
 

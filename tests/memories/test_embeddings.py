@@ -31,6 +31,9 @@ REFERENCE_ITEMS = REFERENCE["items"]
 TEXTS = [item["text"] for item in REFERENCE_ITEMS]
 LONG_TEXT = max(TEXTS, key=len)
 MIN_COSINE = 0.9999
+# The int8 graph trades a little fidelity for speed (embedding_onnx.quantized).
+INT8_MIN_COSINE = 0.97  # the empty text, 0.973; LoCoMo turns: 0.982 at worst
+INT8_MEAN_COSINE = 0.985  # 0.987 here; 0.993 over LoCoMo turns
 
 
 def cosine(a: list[float], b: list[float]) -> float:
@@ -56,9 +59,16 @@ def _empty_query_cache():
 
 @pytest.fixture
 def local_embedder(settings):
+    """The fp32 graph, whose vectors must match sentence-transformers'."""
     settings.EMBEDDER = "local"
     settings.EMBEDDING_MODEL = "all-MiniLM-L6-v2"
     settings.EMBEDDING_DIM = 384
+    settings.EMBEDDING_PRECISION = "fp32"
+
+
+@pytest.fixture
+def int8_embedder(local_embedder, settings):
+    settings.EMBEDDING_PRECISION = "int8"
 
 
 @pytest.fixture
@@ -89,6 +99,54 @@ def test_local_vectors_match_sentence_transformers(local_embedder, item):
     [vector] = embed_texts([item["text"]])
 
     assert cosine(vector, item["vector"]) >= MIN_COSINE
+
+
+def test_int8_vectors_stay_close_to_sentence_transformers(int8_embedder):
+    vectors = embed_texts(TEXTS)
+
+    similarities = [
+        cosine(vector, item["vector"])
+        for vector, item in zip(vectors, REFERENCE_ITEMS, strict=True)
+    ]
+    assert min(similarities) >= INT8_MIN_COSINE
+    assert sum(similarities) / len(similarities) >= INT8_MEAN_COSINE
+    assert max(similarities) < MIN_COSINE  # really the int8 graph, not the fp32 one
+    assert all(norm(vector) == pytest.approx(1.0, abs=1e-5) for vector in vectors)
+    assert embedder_status()["precision"] == "int8"
+
+
+def test_int8_ranks_like_fp32(int8_embedder, settings):
+    """What search needs from it: the same nearest texts for a query."""
+    query = "Which city does Alice live in?"
+    fast = embed_texts([query, *TEXTS])
+    settings.EMBEDDING_PRECISION = "fp32"
+    exact = embed_texts([query, *TEXTS])
+
+    def ranking(vectors):
+        return sorted(range(len(TEXTS)), key=lambda i: -cosine(vectors[0], vectors[i + 1]))
+
+    assert ranking(fast)[:3] == ranking(exact)[:3]
+
+
+def test_an_unknown_precision_is_a_configuration_error(local_embedder, settings):
+    settings.EMBEDDING_PRECISION = "fp8"
+
+    with pytest.raises(EmbeddingConfigError, match="EMBEDDING_PRECISION"):
+        embed_texts(["hello"])
+
+
+def test_the_int8_graph_is_cached_beside_the_fp32_one(tmp_path):
+    from memories.embedding_onnx import cached_model
+
+    model_dir = embeddings._find_model_dir("")
+
+    int8 = cached_model(model_dir, tmp_path, "int8")
+
+    fp32 = cached_model(model_dir, tmp_path, "fp32")
+    assert sorted(tmp_path.iterdir()) == sorted([fp32, int8])
+    assert int8.name.endswith("-int8.onnx")
+    assert int8.stat().st_size < fp32.stat().st_size / 3
+    assert cached_model(model_dir, tmp_path, "int8") == int8
 
 
 def test_a_batch_gives_the_same_vectors_as_single_calls(local_embedder):
@@ -256,7 +314,9 @@ def test_a_damaged_cached_graph_is_rebuilt(tmp_path):
     code = "import django, json; django.setup(); from memories.embeddings import embed_query; "
     code += "print(json.dumps(embed_query('hello')))"
 
-    result = run_in_repo("-c", code, env=repo_env(ENGRAM_VAR_DIR=str(tmp_path)))
+    result = run_in_repo(
+        "-c", code, env=repo_env(ENGRAM_VAR_DIR=str(tmp_path), EMBEDDING_PRECISION="fp32")
+    )
 
     assert result.returncode == 0, result.stderr
     hello = next(item["vector"] for item in REFERENCE_ITEMS if item["text"] == "hello")
