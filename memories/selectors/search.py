@@ -13,6 +13,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import F, FloatField, Q, Value
 from django.db.models.expressions import ExpressionWrapper
@@ -29,8 +30,10 @@ from memories.selectors.search_lexical import (
     bm25_ctes,
     lexical_result,
     memory_columns,
+    query_words,
     vector_literal,
 )
+from memories.selectors.search_statements import candidates_statement
 
 # BM25 (unlike ts_rank_cd) knows how rare a word is, so it earns a larger share than before.
 DENSE_WEIGHT = 0.6
@@ -64,10 +67,9 @@ def memory_search(
     rerank: bool = False,
 ) -> list[SearchHit]:
     """The `top_k` best memories for `query` among `where`, scores in [0, 1], best first."""
-    scoped = memories_of(project=project).filter(where)
     pool = max(top_k * 3, 30)
     vector = embeddings.embed_query(query)
-    dense, lexical = _candidates(scoped, query, vector, pool, exact=exact, lexical=bool(weights[1]))
+    dense, lexical = _candidates(project, where, query, vector, pool, exact, bool(weights[1]))
     hits = _fuse(dense, lexical, weights)
     if rerank:
         hits = rerank_hits(hits, lexical=lexical, weights=weights)
@@ -86,16 +88,36 @@ LEFT JOIN dense ON dense.id = m.id LEFT JOIN ranked ON ranked.id = m.id
 """
 
 
-def _candidates(scoped, query: str, vector, pool: int, *, exact: bool, lexical: bool):
+def _candidates(project, where, query: str, vector, pool: int, exact: bool, lexical: bool):
     """({id: memory} of the `pool` nearest, LexicalResult of the `pool` best by BM25)."""
-    nearest = nearest_of(scoped, vector, pool, exact=exact)
-    parts = bm25_ctes(scoped, query, pool, exact=exact) if lexical else None
-    if parts is None:
+    words = query_words(query) if lexical else ""
+    if not words:
+        scoped = memories_of(project=project).filter(where)
         with _index_path(exact=exact, pool=pool):
-            dense = {m.pk: m for m in nearest}
-        return _unstarved(dense, scoped, vector, pool, exact=exact), LexicalResult()
+            dense = {m.pk: m for m in nearest_of(scoped, vector, pool, exact=exact)}
+        return _unstarved(dense, project, where, vector, pool, exact=exact), LexicalResult()
+
+    def build(project, where, words, vector):
+        return _candidates_sql(project, where, words, vector, pool=pool, exact=exact)
+
+    try:
+        sql, params = candidates_statement(
+            project=project, where=where, words=words, vector=vector, key=(pool, exact), build=build
+        )
+    except EmptyResultSet:  # the filter can match nothing, e.g. {"agent_id": {"in": []}}
+        return {}, LexicalResult()
+    with _index_path(exact=exact, pool=pool):
+        rows = list(Memory.objects.raw(sql, params))
+    dense = {m.pk: m for m in rows if m.dense_distance is not None}
+    return _unstarved(dense, project, where, vector, pool, exact=exact), lexical_result(rows)
+
+
+def _candidates_sql(project, where, words: str, vector, *, pool: int, exact: bool):
+    """The candidates statement and its parameters, built through the ORM."""
+    scoped = memories_of(project=project).filter(where)
+    nearest = nearest_of(scoped, vector, pool, exact=exact)
     dense_sql, dense_params = nearest.values("id", "distance").query.sql_with_params()
-    lexical_sql, lexical_params = parts
+    lexical_sql, lexical_params = bm25_ctes(scoped, words, pool, exact=exact)
     sql = _CANDIDATES.format(
         dense=dense_sql,
         lexical=lexical_sql,
@@ -103,14 +125,10 @@ def _candidates(scoped, query: str, vector, pool: int, *, exact: bool, lexical: 
         table=Memory._meta.db_table,
         extras=BM25_EXTRAS,
     )
-    params = [*dense_params, *lexical_params, vector_literal(vector)]
-    with _index_path(exact=exact, pool=pool):
-        rows = list(Memory.objects.raw(sql, params))
-    dense = {m.pk: m for m in rows if m.dense_distance is not None}
-    return _unstarved(dense, scoped, vector, pool, exact=exact), lexical_result(rows)
+    return sql, [*dense_params, *lexical_params, vector_literal(vector)]
 
 
-def _unstarved(dense: dict, scoped, vector, pool: int, *, exact: bool) -> dict:
+def _unstarved(dense: dict, project, where, vector, pool: int, *, exact: bool) -> dict:
     """The HNSW candidates, or the exact ones when HNSW came back short.
 
     pgvector's iterative scan gives up after hnsw.max_scan_tuples (20,000) index tuples, so a
@@ -119,6 +137,7 @@ def _unstarved(dense: dict, scoped, vector, pool: int, *, exact: bool) -> dict:
     """
     if exact or len(dense) >= pool:
         return dense
+    scoped = memories_of(project=project).filter(where)
     return {m.pk: m for m in nearest_of(scoped, vector, pool, exact=True)}
 
 

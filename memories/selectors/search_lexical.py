@@ -194,4 +194,8 @@ def _json(value):
 
 
 def vector_literal(vector) -> str:
-    return "[" + ",".join(str(float(x)) for x in vector) + "]"
+    """pgvector's text form of `vector`, float32 digits included (as pgvector.django writes
+    the dense stage's parameter), so one literal serves every place the statement needs it."""
+    import numpy as np
+
+    return "[" + ",".join(map(str, np.asarray(vector, dtype=np.float32).tolist())) + "]"
