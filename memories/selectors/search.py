@@ -33,6 +33,7 @@ from memories.selectors.search_lexical import (
     query_words,
     vector_literal,
 )
+from memories.selectors.search_rows import candidate_rows, memory_of
 from memories.selectors.search_statements import candidates_statement
 
 # BM25 (unlike ts_rank_cd) knows how rare a word is, so it earns a larger share than before.
@@ -45,7 +46,7 @@ UNUSED_COLUMNS = ("embedding", "search_vector", "context")
 
 @dataclass
 class SearchHit:
-    memory: Memory
+    memory: Memory  # a search_rows.Candidate inside memory_search, until it returns
     score: float
     dense: float
     lexical: float
@@ -73,7 +74,10 @@ def memory_search(
     hits = _fuse(dense, lexical, weights)
     if rerank:
         hits = rerank_hits(hits, lexical=lexical, weights=weights)
-    return [hit for hit in hits if hit.score >= threshold][:top_k]
+    hits = [hit for hit in hits if hit.score >= threshold][:top_k]
+    for hit in hits:
+        hit.memory = memory_of(hit.memory, UNUSED_COLUMNS)
+    return hits
 
 
 # Dense and lexical candidates in ONE statement: one round trip, and the lexical stage reads the
@@ -107,8 +111,8 @@ def _candidates(project, where, query: str, vector, pool: int, exact: bool, lexi
     except EmptyResultSet:  # the filter can match nothing, e.g. {"agent_id": {"in": []}}
         return {}, LexicalResult()
     with _index_path(exact=exact, pool=pool):
-        rows = list(Memory.objects.raw(sql, params))
-    dense = {m.pk: m for m in rows if m.dense_distance is not None}
+        rows = candidate_rows(sql, params, UNUSED_COLUMNS)
+    dense = {row.pk: row for row in rows if row.dense_distance is not None}
     return _unstarved(dense, project, where, vector, pool, exact=exact), lexical_result(rows)
 
 

@@ -20,8 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from memories.filters import compile_filters
+from memories.models import Memory
 from memories.selectors import search_statements
-from memories.selectors.search import _candidates_sql, memory_search
+from memories.selectors.search import UNUSED_COLUMNS, _candidates_sql, memory_search
 from memories.selectors.search_statements import candidates_statement
 from memories.selectors.where import Selection, selection_where
 from tests.factories import ProjectFactory
@@ -170,3 +171,25 @@ def test_compiled_filters_of_the_same_shape_share_one_template():
         shapes.add(search_statements._shape(compile_filters({"user_id": user}), values))
         assert values == [user]
     assert len(shapes) == 1
+
+
+def test_a_hit_is_the_memory_the_orm_reads(alice, add):
+    """Hits are built from the statement's row tuples (search_rows): every field must come out
+    as the ORM gives it, JSON decoded and dates typed."""
+    [memory_id] = add(
+        "Alice drinks oolong tea",
+        user_id="alice",
+        metadata={"source": "chat", "n": 2},
+        expiration_date="2099-01-31",
+    )
+    where, exact = selection_where(Selection(filters={"user_id": "alice"}))
+
+    [hit] = memory_search(project=alice.project, query="oolong tea", where=where, exact=exact)
+
+    stored = Memory.objects.defer(*UNUSED_COLUMNS).get(pk=memory_id)
+    fields = [f.attname for f in Memory._meta.concrete_fields if f.name not in UNUSED_COLUMNS]
+    assert {name: getattr(hit.memory, name) for name in fields} == {
+        name: getattr(stored, name) for name in fields
+    }
+    assert hit.memory.metadata == {"source": "chat", "n": 2}
+    assert hit.memory.distance is not None and hit.memory.bm25 > 0
