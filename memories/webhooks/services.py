@@ -129,7 +129,6 @@ def webhook_categorize_event(*, memory_id: object, categories: list[str]) -> dic
     }
 
 
-@transaction.atomic
 def webhooks_notify(*, project: Project, event_type: str, payloads: list[dict]) -> None:
     """Queue one delivery per payload for every active webhook of `project` subscribed to
     `event_type`. Payloads are whole bodies (see webhook_memory_event and
@@ -138,17 +137,18 @@ def webhooks_notify(*, project: Project, event_type: str, payloads: list[dict]) 
         raise ValueError(f"unknown webhook event type {event_type!r}")
     webhooks = list(selectors.webhooks_subscribed(project=project, event_type=event_type))
     if not webhooks or not payloads:
-        return
+        return  # the common case, on every add: no savepoint round trips for nothing
     bodies = [json.loads(json.dumps(payload, cls=DjangoJSONEncoder)) for payload in payloads]
-    deliveries = WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(
-            webhook=webhook, event_type=event_type, memory_id=_memory_key(body), payload=body
+    with transaction.atomic():
+        deliveries = WebhookDelivery.objects.bulk_create(
+            WebhookDelivery(
+                webhook=webhook, event_type=event_type, memory_id=_memory_key(body), payload=body
+            )
+            for webhook in webhooks
+            for body in bodies
         )
-        for webhook in webhooks
-        for body in bodies
-    )
-    for delivery in deliveries:
-        webhook_deliver_task.delay_on_commit(delivery.pk)
+        for delivery in deliveries:
+            webhook_deliver_task.delay_on_commit(delivery.pk)
 
 
 TEST_EVENT = "test"
