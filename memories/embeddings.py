@@ -283,10 +283,13 @@ class _LocalModel:
         encodings = self.tokenizer.encode_batch(texts)
         pooled = np.empty((len(texts), LOCAL_DIM), dtype=np.float32)
         # Batch texts of similar length together (as sentence-transformers does), so short
-        # texts are not padded to the longest one of the whole call.
+        # texts are not padded to the longest one of the whole call. The int8 graph quantises
+        # its activations with one scale per run, so there each text runs alone: its vector
+        # must not depend on what else was in the call (~20% slower in bulk).
+        size = 1 if self.precision == "int8" else LOCAL_BATCH_SIZE
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids), reverse=True)
-        for start in range(0, len(order), LOCAL_BATCH_SIZE):
-            chunk = order[start : start + LOCAL_BATCH_SIZE]
+        for start in range(0, len(order), size):
+            chunk = order[start : start + size]
             pooled[chunk] = self._run([encodings[i].ids for i in chunk])
         return pooled
 
