@@ -7,6 +7,7 @@ import random
 import time
 import uuid
 
+from django.db import transaction
 from django.test import override_settings
 
 from memories import embeddings
@@ -19,7 +20,9 @@ from memories.bench.search import (
     live_server,
     percentiles,
 )
+from memories.models import Memory
 from memories.services.extraction import extraction_run
+from memories.services.memories import text_hash
 
 TEMPLATES = [
     "I love {thing} {when}.",
@@ -79,6 +82,7 @@ def run(*, adds: int, users: int, progress, memories: int = 0) -> dict:
             started = time.perf_counter()
             extraction_run(event_id=event_id)
             pipeline.append(_ms_since(started))
+    progress("measuring the write of one memory with its indexes (in process)...")
     return {
         "adds": adds,
         "users": users,
@@ -86,4 +90,26 @@ def run(*, adds: int, users: int, progress, memories: int = 0) -> dict:
         "accept": percentiles(samples),
         "verbatim": percentiles(verbatim),
         "pipeline": percentiles(pipeline),
+        "index_write": measure_index_write(project, adds, users, rng, run_id),
     }
+
+
+def measure_index_write(project, adds: int, users: int, rng, run_id: str) -> dict:
+    """The indexing cost of adding a memory at this size: one INSERT (heap, HNSW, GIN and
+    btree entries) and its commit, the vector computed beforehand."""
+    texts = [f"{message(rng)} (index {run_id} {i})" for i in range(adds)]
+    vectors = embeddings.embed_texts(texts)
+    samples = []
+    for i, (text, vector) in enumerate(zip(texts, vectors, strict=True)):
+        memory = Memory(
+            project=project,
+            text=text,
+            hash=text_hash(text),
+            embedding=vector,
+            user_id=f"user-{i % users}",
+        )
+        started = time.perf_counter()
+        with transaction.atomic():
+            Memory.objects.bulk_create([memory])
+        samples.append(_ms_since(started))
+    return percentiles(samples)

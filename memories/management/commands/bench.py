@@ -162,6 +162,7 @@ class Command(BaseCommand):
             ("accept", "async add accepted (SDK -> PENDING event)"),
             ("verbatim", "add with infer=False (stored and indexed)"),
             ("pipeline", "pipeline per event, offline extractor"),
+            ("index_write", "one memory's INSERT + commit (indexing cost)"),
         ]:
             row = results[name]
             self.stdout.write(f"{label:<46}{row['p50']:>8.2f}{row['p95']:>8.2f}{row['p99']:>8.2f}")
