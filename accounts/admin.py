@@ -1,11 +1,33 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from accounts.auth_cache import api_keys_changed
 from accounts.models import ApiKey, Membership, Organization, Project, RequestLog, User
 
 
+class ChangesApiKeysMixin:
+    """Admin edits bypass the services: API requests authenticate from a per-process cache of each
+    key with its project, organization, creator and role, which every change must retire."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        api_keys_changed()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # inlines: memberships
+        api_keys_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        api_keys_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        api_keys_changed()
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ChangesApiKeysMixin, DjangoUserAdmin):
     ordering = ("email",)
     list_display = ("email", "name", "is_staff", "is_active", "date_joined")
     search_fields = ("email", "name")
@@ -25,7 +47,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ChangesApiKeysMixin, admin.ModelAdmin):
     list_display = ("name", "public_id", "created_at")
     search_fields = ("name", "public_id")
     readonly_fields = ("public_id",)
@@ -33,7 +55,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(ChangesApiKeysMixin, admin.ModelAdmin):
     list_display = ("name", "public_id", "organization", "suspended_at", "created_at")
     list_filter = ("suspended_at",)
     search_fields = ("name", "public_id", "organization__name")
@@ -42,7 +64,7 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ChangesApiKeysMixin, admin.ModelAdmin):
     """Keys appear by prefix only: the digest is never displayed, the plaintext never stored."""
 
     list_display = (

@@ -7,6 +7,7 @@ import hmac
 from django.db.models import Case, CharField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Now
 
+from accounts import auth_cache
 from accounts.models import (
     MANAGER_ROLES,
     ApiKey,
@@ -37,6 +38,26 @@ def api_key_get_by_plaintext(*, plaintext: str) -> ApiKey | None:
     )
     if api_key is None or not hmac.compare_digest(api_key.digest, api_key_digest(plaintext)):
         return None
+    return api_key
+
+
+def api_key_get_cached(*, plaintext: str) -> ApiKey | None:
+    """`api_key_get_by_plaintext`, answered from the per-process auth cache while Redis's auth
+    version is unchanged and the entry is younger than AUTH_CACHE_SECONDS (accounts.auth_cache).
+
+    Each call returns its own copy. Unknown keys are never cached, so garbage cannot fill memory.
+    """
+    if not auth_cache.enabled():
+        return api_key_get_by_plaintext(plaintext=plaintext)
+    version = auth_cache.auth_version()  # read BEFORE loading: a later change retires the entry
+    if version is None:
+        return api_key_get_by_plaintext(plaintext=plaintext)
+    digest = api_key_digest(plaintext)
+    api_key = auth_cache.cached_get(digest=digest, version=version)
+    if api_key is None:
+        api_key = api_key_get_by_plaintext(plaintext=plaintext)
+        if api_key is not None:
+            auth_cache.remember(digest=digest, version=version, api_key=api_key)
     return api_key
 
 

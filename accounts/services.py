@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.auth_cache import api_keys_changed, last_use_remember
 from accounts.models import (
     MANAGER_ROLES,
     ApiKey,
@@ -109,16 +110,19 @@ def project_update(*, project: Project, changes: dict) -> Project:
         setattr(project, field, value)
     if fields:
         project.save(update_fields=[*fields, "updated_at"])
+        api_keys_changed()  # API requests read these settings from the key's cached project
     return project
 
 
 def project_delete(*, project: Project) -> None:
     project.delete()
+    api_keys_changed()
 
 
 def project_set_suspended(*, project: Project, suspended: bool) -> Project:
     project.suspended_at = timezone.now() if suspended else None
     project.save(update_fields=["suspended_at", "updated_at"])
+    api_keys_changed()
     return project
 
 
@@ -128,7 +132,9 @@ def member_add(*, organization: Organization, email: str, role: str) -> Membersh
     user = user_get_or_create(email=email)
     if Membership.objects.filter(organization=organization, user=user).exists():
         raise AccountsError(f"{user.email} is already a member.")
-    return Membership.objects.create(organization=organization, user=user, role=role)
+    membership = Membership.objects.create(organization=organization, user=user, role=role)
+    api_keys_changed()  # keys they created while a member before carry their role
+    return membership
 
 
 @transaction.atomic
@@ -138,6 +144,7 @@ def member_set_role(*, organization: Organization, email: str, role: str) -> Mem
         _require_another_owner(organization=organization, leaving=membership)
     membership.role = role
     membership.save(update_fields=["role"])
+    api_keys_changed()  # their keys carry the role
     return membership
 
 
@@ -151,6 +158,7 @@ def member_remove(*, organization: Organization, email: str) -> None:
         project__organization=organization, created_by=membership.user, revoked_at=None
     ).update(revoked_at=timezone.now())
     membership.delete()
+    api_keys_changed()
 
 
 def _membership_for_update(*, organization: Organization, email: str) -> Membership:
@@ -242,9 +250,11 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     problem = invitation_problem(invitation=invitation, user=user)
     if problem:
         raise AccountsError(problem)
-    membership, _ = Membership.objects.get_or_create(
+    membership, created = Membership.objects.get_or_create(
         organization=invitation.organization, user=user, defaults={"role": invitation.role}
     )
+    if created:
+        api_keys_changed()
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     return membership
@@ -280,6 +290,7 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
+        api_keys_changed()
     return api_key
 
 
@@ -287,6 +298,7 @@ def api_key_set_suspended(*, api_key: ApiKey, suspended: bool) -> ApiKey:
     """Staff moderation: a suspended key is refused (401) until restored; revocation is final."""
     api_key.suspended_at = timezone.now() if suspended else None
     api_key.save(update_fields=["suspended_at"])
+    api_keys_changed()
     return api_key
 
 
@@ -299,6 +311,7 @@ def api_key_touch(*, api_key: ApiKey) -> None:
         last_used_at__gte=now - LAST_USED_RESOLUTION
     ).update(last_used_at=now)
     api_key.last_used_at = now
+    last_use_remember(digest=api_key.digest, last_used_at=now)
 
 
 @transaction.atomic
@@ -312,6 +325,7 @@ def api_key_bootstrap(
     ).first() or organization_create(name=organization_name, owner=user)
     if not Membership.objects.filter(organization=organization, user=user).exists():
         Membership.objects.create(organization=organization, user=user, role=Role.OWNER)
+        api_keys_changed()
     project = organization.projects.filter(name=project_name).first() or project_create(
         organization=organization, name=project_name
     )

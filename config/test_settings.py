@@ -25,6 +25,9 @@ elif "ENGRAM_TEST_REDIS_DIR" not in os.environ:
 
 from config.settings import *  # noqa: F403
 
+# The per-process API key cache stays on (whatever the environment says), so every API test
+# also proves that changes reach the next request.
+AUTH_CACHE_SECONDS = 30
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -145,6 +145,17 @@ def fresh_moderation_rules():
     rules_cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def fresh_auth_cache():
+    """API keys are cached per process (accounts.auth_cache): no test may authenticate with the
+    (rolled back) rows that another test cached."""
+    from accounts.auth_cache import cache_clear
+
+    cache_clear()
+    yield
+    cache_clear()
+
+
 @pytest.fixture
 def staff(db):
     """A staff user (moderation screens)."""

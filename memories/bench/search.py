@@ -18,7 +18,7 @@ from pathlib import Path
 from django.conf import settings
 
 from accounts.models import Project
-from accounts.services import api_key_bootstrap
+from accounts.services import api_key_bootstrap, project_update
 from config.local_services import free_port
 from memories import embeddings
 from memories.bench.loading import load_memories, query_pool, warm_cache
@@ -47,9 +47,7 @@ def bench_key(project_name: str):
         scopes=["read", "write"],
         name="bench",
     )
-    project = api_key.project
-    project.rate_limit_per_minute = 10_000_000
-    project.save(update_fields=["rate_limit_per_minute"])
+    project = project_update(project=api_key.project, changes={"rate_limit_per_minute": 10_000_000})
     return project, key
 
 

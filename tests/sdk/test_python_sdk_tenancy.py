@@ -5,6 +5,7 @@ from mem0.client.main import MemoryClient
 from mem0.exceptions import AuthenticationError, RateLimitError
 
 from accounts.models import Membership, Project
+from accounts.services import project_update
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,7 +67,7 @@ def test_a_reader_key_cannot_update(sdk_alice, live_server):
 
 
 def test_it_surfaces_429_as_rate_limit_error_with_retry_after(memory_client, sdk_alice):
-    Project.objects.filter(pk=sdk_alice.project.pk).update(rate_limit_per_minute=3)
+    project_update(project=sdk_alice.project, changes={"rate_limit_per_minute": 3})
 
     with pytest.raises(RateLimitError) as caught:
         for _ in range(5):
