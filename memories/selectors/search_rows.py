@@ -33,7 +33,7 @@ def candidate_rows(sql: str, params: list, skip: tuple) -> list[Candidate]:
     """Run the candidates statement (its columns: the Memory fields but `skip`, then EXTRAS)."""
     fields = _fields(skip)
     created_at = [f.name for f in fields].index("created_at")
-    with connection.cursor() as cursor:
+    with connection.prepared_cursor() as cursor:  # one plan per filter shape and connection
         cursor.execute(sql, params)
         return [Candidate(row, len(fields), created_at) for row in cursor.fetchall()]
 

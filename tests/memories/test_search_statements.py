@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Q
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,10 +24,11 @@ from memories.filters import compile_filters
 from memories.models import Memory
 from memories.selectors import search_statements
 from memories.selectors.search import UNUSED_COLUMNS, _candidates_sql, memory_search
+from memories.selectors.search_rows import candidate_rows
 from memories.selectors.search_statements import candidates_statement
 from memories.selectors.where import Selection, selection_where
 from tests.factories import ProjectFactory
-from tests.memories.test_filters_property import filter_trees
+from tests.memories.test_filters_property import filter_trees, make_rows
 
 VECTOR = [0.01 * (n % 7) for n in range(384)]
 OTHER_VECTOR = [0.02 * (n % 5) for n in range(384)]
@@ -193,3 +195,35 @@ def test_a_hit_is_the_memory_the_orm_reads(alice, add):
     }
     assert hit.memory.metadata == {"source": "chat", "n": 2}
     assert hit.memory.distance is not None and hit.memory.bm25 > 0
+
+
+@pytest.mark.django_db
+def test_the_prepared_statement_reads_what_a_client_bound_one_reads():
+    """search_rows runs the statement on a server-binding cursor (prepared after a few runs):
+    every filter shape's parameters must type the same there as with Django's own cursors."""
+    project, _ = make_rows()
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(filter_trees, st.booleans())
+    def check(tree: dict[str, Any], exact: bool) -> None:
+        where = selection_where(Selection(filters=tree, require_entity_scope=False))[0]
+        try:
+            sql, params = _candidates_sql(
+                project, where, "pizza invoice", VECTOR, pool=30, exact=exact
+            )
+        except EmptyResultSet:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            expected = sorted(cursor.fetchall(), key=lambda row: str(row[0]))
+        for _ in range(6):  # psycopg prepares the statement from its 5th run
+            got = sorted(
+                (c.row for c in candidate_rows(sql, params, UNUSED_COLUMNS)),
+                key=lambda row: str(row[0]),
+            )
+        assert got == expected
+
+    check()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE generic_plans > 0")
+        assert cursor.fetchone()[0] > 0  # really prepared, and planned once
