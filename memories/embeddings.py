@@ -253,7 +253,7 @@ class _LocalProvider:
             "loaded": model is not None,
             "precision": self.precision,
             "load_seconds": model.load_seconds if model else None,
-            "threads": _thread_count(),
+            "threads": _thread_count(self.precision),
             "texts_embedded": self.texts_embedded.value,
         }
 
@@ -368,24 +368,24 @@ def _load_session(model_dir: Path, precision: str):
     cache_dir = Path(settings.VAR_DIR) / "models"
     source = cached_model(model_dir, cache_dir, precision)
     try:
-        session = _new_session(source)
+        session = _new_session(source, precision)
     except Exception:  # onnxruntime raises its own unexported exception types
         if isinstance(source, bytes):
             raise
         # A damaged cache file (disk full, copied by hand) must not stop embedding for good.
         logger.warning("rebuilding the embedding graph: %s would not load", source)
         source.unlink(missing_ok=True)
-        session = _new_session(cached_model(model_dir, cache_dir, precision))
+        session = _new_session(cached_model(model_dir, cache_dir, precision), precision)
     _release_freed_memory()
     return session
 
 
-def _new_session(source: Path | bytes):
+def _new_session(source: Path | bytes, precision: str):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = _thread_count()
+    options.intra_op_num_threads = _thread_count(precision)
     # One graph branch at a time: the parallelism that pays is inside the matrix products.
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
@@ -407,13 +407,18 @@ def _release_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def _thread_count() -> int:
-    """onnxruntime's intra-op threads: EMBEDDING_THREADS, else the cores, at most 4."""
+def _thread_count(precision: str) -> int:
+    """onnxruntime's intra-op threads: EMBEDDING_THREADS, else 1 for the int8 graph (it runs one
+    short text at a time, where waking a thread pool after an idle gap costs more than it
+    saves, ~0.6 ms a query, and requests in parallel use the other cores), else the cores, at
+    most 4."""
     configured = getattr(settings, "EMBEDDING_THREADS", None) or os.environ.get(
         "EMBEDDING_THREADS", ""
     )
     if configured:
         return max(1, int(configured))
+    if precision == "int8":
+        return 1
     return max(1, min(4, os.cpu_count() or 1))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -135,6 +136,15 @@ def test_int8_ranks_like_fp32(int8_embedder, settings):
 
     assert ranking(fast)[0] == ranking(exact)[0]
     assert set(ranking(fast)[:3]) == set(ranking(exact)[:3])
+
+
+def test_the_int8_graph_runs_on_the_calling_thread_unless_configured(int8_embedder, settings):
+    settings.EMBEDDING_THREADS = 0
+    assert embedder_status()["threads"] == 1
+    settings.EMBEDDING_THREADS = 3
+    assert embedder_status()["threads"] == 3
+    settings.EMBEDDING_THREADS, settings.EMBEDDING_PRECISION = 0, "fp32"
+    assert embedder_status()["threads"] == max(1, min(4, os.cpu_count() or 1))
 
 
 def test_an_unknown_precision_is_a_configuration_error(local_embedder, settings):
