@@ -51,6 +51,7 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
         the threshold is unset and nothing is prepared.
         """
         self.ensure_connection()
+        self.validate_thread_sharing()
         cursor = postgresql.ServerBindingCursor(self.connection)
         return self.make_debug_cursor(cursor) if self.queries_logged else self.make_cursor(cursor)
 
