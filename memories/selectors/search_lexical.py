@@ -111,13 +111,18 @@ def query_words(query: str) -> str:
     return " ".join(_WORD.findall(query.lower()))
 
 
+def or_query(words: str) -> str:
+    """The raw tsquery text matching any of `words` (query_words' output)."""
+    return " | ".join(words.split())
+
+
 def bm25_ctes(scoped, query: str, pool: int, *, exact: bool) -> tuple[str, list] | None:
     """The BM25_CTES for `query` over `scoped` and their parameters; None without words."""
     words = query_words(query)
     if not words:
         return None
     # OR of the words: a memory holding some of them still ranks, unlike plainto_tsquery.
-    tsquery = SearchQuery(" | ".join(words.split()), search_type="raw", config=TEXT_SEARCH_CONFIG)
+    tsquery = SearchQuery(or_query(words), search_type="raw", config=TEXT_SEARCH_CONFIG)
     matching = scoped.filter(search_vector=tsquery).annotate(dl=Length("text"))
     if not exact:
         # Common words match a large share of a big scope (90,000 of 1M rows for "user think

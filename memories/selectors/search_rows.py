@@ -31,11 +31,10 @@ class Candidate:
 
 def candidate_rows(sql: str, params: list, skip: tuple) -> list[Candidate]:
     """Run the candidates statement (its columns: the Memory fields but `skip`, then EXTRAS)."""
-    fields = _fields(skip)
-    created_at = [f.name for f in fields].index("created_at")
+    fields, created_at = len(_fields(skip)), _created_at_index(skip)
     with connection.prepared_cursor() as cursor:  # one plan per filter shape and connection
         cursor.execute(sql, params)
-        return [Candidate(row, len(fields), created_at) for row in cursor.fetchall()]
+        return [Candidate(row, fields, created_at) for row in cursor.fetchall()]
 
 
 def memory_of(candidate, skip: tuple) -> Memory:
@@ -56,6 +55,11 @@ def memory_of(candidate, skip: tuple) -> Memory:
 def _fields(skip: tuple) -> list:
     # The order of memory_columns(skip), which writes the statement's column list.
     return [f for f in Memory._meta.concrete_fields if f.name not in skip]
+
+
+@cache
+def _created_at_index(skip: tuple) -> int:
+    return [f.name for f in _fields(skip)].index("created_at")
 
 
 @cache

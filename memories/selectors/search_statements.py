@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Q
 
 from accounts.models import Project
+from memories.selectors.search_lexical import or_query, vector_literal
 
 logger = logging.getLogger(__name__)
 MAX_SHAPES = 256
@@ -34,7 +35,7 @@ Builder = Callable[[Project, Q, str, list], tuple[str, list] | None]
 
 # Two words, so the query text ("a b") and the tsquery ("a | b") are told apart.
 _SENTINEL_QUERY = "zqxsentinelone zqxsentineltwo"
-_SENTINEL_TSQUERY = "zqxsentinelone | zqxsentineltwo"
+_SENTINEL_TSQUERY = or_query(_SENTINEL_QUERY)
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def _template(where: Q, values: list, vector: list, build: Builder) -> _Template
     fixed = {
         _SENTINEL_QUERY: "words",
         _SENTINEL_TSQUERY: "tsquery",
-        _literal(fake_vector): "vector",
+        vector_literal(fake_vector): "vector",
     }
     found = {sentinel: index for index, sentinel in enumerate(sentinels)}
     slots, used = [], set()
@@ -201,18 +202,12 @@ def _fill(
         elif kind == "words":
             params[position] = words
         elif kind == "tsquery":
-            params[position] = " | ".join(words.split())
+            params[position] = or_query(words)
         else:
-            literal = literal or _literal(vector)
+            literal = literal or vector_literal(vector)
             params[position] = literal
     return template.sql, params
 
 
 def _hashable(value) -> bool:
     return not isinstance(value, list | dict | set)
-
-
-def _literal(vector) -> str:
-    from memories.selectors.search_lexical import vector_literal
-
-    return vector_literal(vector)
