@@ -80,16 +80,6 @@ BM25_EXTRAS = """(SELECT jsonb_object_agg(lexeme, idf) FROM idf) AS idf,
        (SELECT jsonb_agg(jsonb_build_array(lexeme, position) ORDER BY position) FROM q)
            AS lexemes"""
 
-_BM25_SELECT = (
-    """
-SELECT {columns}, ranked.bm25, m.embedding <=> %s::vector AS distance, """
-    + BM25_EXTRAS
-    + """
-FROM ranked JOIN {table} m ON m.id = ranked.id
-ORDER BY ranked.bm25 DESC, m.id
-"""
-)
-
 
 @dataclass
 class LexicalResult:
@@ -161,20 +151,6 @@ def memory_columns(skip: tuple = ()) -> str:
         for f in Memory._meta.concrete_fields
         if f.name not in skip
     )
-
-
-def lexical_candidates(
-    scoped, query: str, pool: int, vector, *, exact: bool, skip: tuple = ()
-) -> LexicalResult:
-    """The `pool` best memories of `scoped` for `query` by BM25 (see the module docstring),
-    loaded without the `skip` columns, with their cosine distance to `vector`."""
-    parts = bm25_ctes(scoped, query, pool, exact=exact)
-    if parts is None:
-        return LexicalResult()
-    ctes, params = parts
-    select = _BM25_SELECT.format(columns=memory_columns(skip), table=Memory._meta.db_table)
-    sql = "WITH " + ctes + select
-    return lexical_result(list(Memory.objects.raw(sql, [*params, vector_literal(vector)])))
 
 
 def lexical_result(rows: list) -> LexicalResult:

@@ -2,14 +2,15 @@
 context, the rerank stage, and every search option still behaving with them."""
 
 import pytest
+from django.db.models import Q
 
 from memories.embeddings import embed_query
 from memories.message_context import NEIGHBOUR_CHARS, neighbour_context
 from memories.models import Memory
 from memories.selectors.rerank import RERANK_CANDIDATES, is_phrase, proximity
-from memories.selectors.search import memory_search
+from memories.selectors.search import UNUSED_COLUMNS, _candidates, memory_search
 from memories.selectors.search_baselines import memory_rank_dense, memory_rank_full_text
-from memories.selectors.search_lexical import lexical_candidates
+from memories.selectors.search_rows import memory_of
 from memories.selectors.where import Selection, selection_where
 
 SEARCH = "/v3/memories/search/"
@@ -101,12 +102,13 @@ def test_idf_comes_from_the_scope_not_from_other_tenants(alice, bob, add):
         format="json",
     )
 
-    alices = Memory.objects.filter(project=alice.project, user_id="alice")
-    result = lexical_candidates(alices, "chess", 10, embed_query("chess"), exact=True)
+    where = Q(user_id="alice")
+    _, result = _candidates(alice.project, where, "chess", embed_query("chess"), 10, True, True)
 
     assert result.lexemes == ["chess"]
     assert result.idf["chess"] > 0.5  # one of alice's two memories, not bob's twenty
-    assert [m.text for m in result.memories.values()] == ["Alice plays chess on Sundays."]
+    texts = [memory_of(m, UNUSED_COLUMNS).text for m in result.memories.values()]
+    assert texts == ["Alice plays chess on Sundays."]
 
 
 def test_a_query_of_stop_words_or_punctuation_still_answers_by_meaning(alice, add):
