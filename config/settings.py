@@ -134,10 +134,6 @@ else:
 # Our backend: starts the embedded server on first use and checks that pgvector exists.
 DATABASES["default"]["ENGINE"] = "config.db"
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Search's statement is prepared per connection (config/db/base.py: prepared_cursor); turn it
-# off behind a pooler that cannot keep prepared statements (PgBouncer < 1.21 in transaction mode).
-if env_bool("DATABASE_PREPARED_STATEMENTS", True):
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

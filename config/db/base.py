@@ -41,20 +41,6 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
                 return super().get_new_connection(conn_params)
             raise DatabaseUnreachable(_unreachable_message(conn_params, exc)) from exc
 
-    def prepared_cursor(self):
-        """A cursor with server-side binding, so PostgreSQL can keep the plan of a statement
-        run often on this connection (psycopg prepares it after `prepare_threshold` runs).
-
-        Django's own cursors bind on the client and are never prepared; this one is for search's
-        statement (one text per filter shape), whose planning cost ~0.9 ms of ~2.5. With
-        DATABASE_PREPARED_STATEMENTS=false (for poolers that cannot keep prepared statements)
-        the threshold is unset and nothing is prepared.
-        """
-        self.ensure_connection()
-        self.validate_thread_sharing()
-        cursor = postgresql.ServerBindingCursor(self.connection)
-        return self.make_debug_cursor(cursor) if self.queries_logged else self.make_cursor(cursor)
-
     def init_connection_state(self):
         super().init_connection_state()
         params = self.get_connection_params()
