@@ -262,8 +262,11 @@ def cached_model(model_dir: Path, cache_dir: Path, precision: str = "fp32") -> P
     if path.is_file():
         return path
     if precision == "int8":
-        fp32 = cached_model(model_dir, cache_dir, "fp32")
-        serialized = quantized(fp32 if isinstance(fp32, bytes) else fp32.read_bytes())
+        # Quantised from the fp32 graph, which is only written to disk if fp32 is asked for
+        # (~90 MB nobody would load).
+        fp32 = cache_path(model_dir, cache_dir, "fp32")
+        source = fp32.read_bytes() if fp32.is_file() else build_model(model_dir).SerializeToString()
+        serialized = quantized(source)
     else:
         serialized = build_model(model_dir).SerializeToString()
     tmp_name = None
@@ -296,7 +299,7 @@ def quantized(fp32_graph: bytes) -> bytes:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     root = logging.getLogger()
-    quiet = _DirectRootRecords()
+    quiet = _QuantiserChatter()
     root.addFilter(quiet)  # the quantiser logs ~100 INFO lines to the root logger
     try:
         with tempfile.TemporaryDirectory() as scratch:
@@ -312,12 +315,15 @@ def quantized(fp32_graph: bytes) -> bytes:
         root.removeFilter(quiet)
 
 
-class _DirectRootRecords(logging.Filter):
-    """Drops INFO records logged on the root logger itself (records of named loggers only
-    pass through the root's handlers, not its filters, so they are untouched)."""
+class _QuantiserChatter(logging.Filter):
+    """Drops INFO records logged on the root logger itself, and the quantiser's advice to
+    pre-process the graph first (shape inference and fusions: tried, no faster for this model;
+    docs/benchmarks.md). Records of named loggers only pass through the root's handlers, not
+    its filters, so they are untouched."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno > logging.INFO
+        advice = record.getMessage().startswith("Please consider to run pre-processing")
+        return record.levelno > logging.INFO and not advice
 
 
 def cache_path(model_dir: Path, cache_dir: Path, precision: str = "fp32") -> Path:

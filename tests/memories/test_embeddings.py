@@ -8,6 +8,7 @@ OpenAI one against a real HTTP server that speaks the API (tests/fakes/openai_se
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 from pathlib import Path
@@ -154,13 +155,16 @@ def test_an_unknown_precision_is_a_configuration_error(local_embedder, settings)
         embed_texts(["hello"])
 
 
-def test_the_int8_graph_is_cached_beside_the_fp32_one(tmp_path):
+def test_the_int8_graph_is_cached_alone_then_beside_the_fp32_one(tmp_path, caplog):
     from memories.embedding_onnx import cached_model
 
     model_dir = embeddings._find_model_dir("")
 
-    int8 = cached_model(model_dir, tmp_path, "int8")
+    with caplog.at_level(logging.DEBUG):
+        int8 = cached_model(model_dir, tmp_path, "int8")
 
+    assert list(tmp_path.iterdir()) == [int8]  # no 90 MB fp32 file that nothing loads
+    assert [r.getMessage() for r in caplog.records] == [f"built the embedding graph into {int8}"]
     fp32 = cached_model(model_dir, tmp_path, "fp32")
     assert sorted(tmp_path.iterdir()) == sorted([fp32, int8])
     assert int8.name.endswith("-int8.onnx")
