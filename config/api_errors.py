@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
@@ -12,6 +12,14 @@ from rest_framework.views import exception_handler
 from config.errors import DomainError
 
 API_PREFIXES = ("/v1/", "/v2/", "/v3/", "/api/v1/")
+
+
+class DatabaseBusy(exceptions.APIException):
+    status_code = 503
+    default_detail = (
+        "The database did not complete the request (it is restarting, or the connection was "
+        "lost): retry in a moment."
+    )
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -55,6 +63,8 @@ def api_exception_handler(exc, context):
         exc = exceptions.ValidationError({"detail": str(exc)})
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    if isinstance(exc, OperationalError | InterfaceError):
+        exc = DatabaseBusy()  # transient (a restart, a lost connection): the client may retry
     if isinstance(exc, RecursionError) and "decoding a JSON" in str(exc):  # DRF's JSONParser
         exc = exceptions.ParseError("JSON parse error - the body is nested too deeply.")
     if _unstorable_value(exc):

@@ -77,3 +77,20 @@ def test_a_busy_connection_whose_server_went_away_fails_one_request_then_recover
     with pytest.raises(OperationalError):
         next_request_query()
     assert next_request_query() == 1  # closed at the end of the failed request, then reopened
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_api_call_on_a_lost_connection_answers_503_then_the_next_one_works(health_checks, alice):
+    client = alice.client()
+    search = {"query": "tea", "filters": {"user_id": "u1"}}
+    assert client.post("/v3/memories/search/", search, format="json").status_code == 200
+    backend_killed()
+
+    connection.close_if_unusable_or_obsolete()
+    lost = client.post("/v3/memories/search/", search, format="json")
+    connection.close_if_unusable_or_obsolete()
+    again = client.post("/v3/memories/search/", search, format="json")
+
+    assert lost.status_code == 503
+    assert lost.json()["detail"].startswith("The database did not complete the request")
+    assert again.status_code == 200
