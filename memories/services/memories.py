@@ -28,6 +28,7 @@ from memories.models import (
     HistoryEvent,
     Memory,
     MemoryHistory,
+    MemoryState,
 )
 from memories.services.moderation_checks import (
     feedback_flag_open,
@@ -250,6 +251,18 @@ def memory_update(
         memory_flags_check(memory=memory)
     memory_changes_notify(
         project=memory.project, results=[_result(memory.id, memory.text, "UPDATE")]
+    )
+    return memory
+
+
+def memory_archive(*, memory: Memory, actor: Actor) -> Memory:
+    """Hide a memory from every read without erasing it (moderation). To the API it is gone, so
+    its history and webhooks say DELETE, as for a deletion."""
+    memory.state = MemoryState.ARCHIVED
+    memory.save(update_fields=["state", "updated_at"])
+    history_entry(memory, event=HistoryEvent.DELETE, old=memory.text, actor=actor).save()
+    memory_changes_notify(
+        project=memory.project, results=[_result(memory.id, memory.text, "DELETE")]
     )
     return memory
 

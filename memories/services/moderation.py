@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import ApiKey, Project, User
 from accounts.services import api_key_set_suspended, project_set_suspended
 from config.errors import DomainError
-from memories.models import Memory, MemoryState
+from memories.models import Memory
 from memories.models_moderation import (
     AuditAction,
     AuditLog,
@@ -30,6 +30,7 @@ from memories.services.memories import (
     ENTITY_ID_FIELDS,
     Actor,
     MemoryRuleError,
+    memory_archive,
     memory_delete,
     memory_update,
 )
@@ -188,9 +189,7 @@ def flag_edit(*, flag: Flag, actor: User, reason: str, text: str) -> int:
 def flag_archive(*, flag: Flag, actor: User, reason: str) -> int:
     """Hide the memory from every read (state=archived) without erasing it."""
     reason, flag = _required(reason), _open_flag(flag)
-    memory = flag.memory
-    memory.state = MemoryState.ARCHIVED
-    memory.save(update_fields=["state", "updated_at"])
+    memory_archive(memory=flag.memory, actor=Actor(user=actor))
     return _resolve(
         flag=flag,
         actor=actor,

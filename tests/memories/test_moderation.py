@@ -15,6 +15,7 @@ from memories.models_moderation import (
     Resolution,
     RuleKind,
 )
+from memories.models_webhooks import WebhookDelivery
 from memories.services import moderation
 from memories.services.moderation_checks import (
     iban_valid,
@@ -22,6 +23,7 @@ from memories.services.moderation_checks import (
     rules_cache_clear,
     text_rule_matches,
 )
+from memories.webhooks.services import webhook_create
 
 VISA = "4111 1111 1111 1111"  # a well-known test number: passes Luhn
 NOT_LUHN = "4111 1111 1111 1112"
@@ -217,14 +219,26 @@ def test_editing_refuses_text_that_still_matches_a_rule(flagged, staff):
     assert open_flags(flagged.pk).count() == 2 and not AuditLog.objects.exists()
 
 
-def test_archiving_hides_the_memory(flagged, staff, alice):
+def test_archiving_hides_the_memory(flagged, staff, alice, settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    webhook_create(
+        project=alice.project, name="log", url="http://127.0.0.1:9/", event_types=["memory_delete"]
+    )
     flag = open_flags(flagged.pk).first()
+
     moderation.flag_archive(flag=flag, actor=staff, reason="sensitive")
+
     flagged.refresh_from_db()
     assert flagged.state == MemoryState.ARCHIVED
     assert alice.client().get(f"/v1/memories/{flagged.pk}/").status_code == 404
     assert Flag.objects.get(pk=flag.pk).resolution == Resolution.ARCHIVED
     assert audit_of("flag_archive").reason == "sensitive" and AuditLog.objects.count() == 1
+    # To the API the memory is gone: its history and the project's webhooks say so.
+    history = MemoryHistory.objects.filter(memory=flagged).latest("created_at")
+    assert (history.event, history.actor_user) == ("DELETE", staff)
+    [delivery] = WebhookDelivery.objects.all()
+    assert delivery.event_type == "memory_delete"
+    assert delivery.payload["event_details"]["id"] == str(flagged.pk)
 
 
 def test_deleting_erases_the_memory_and_its_flags_but_keeps_the_audit(flagged, staff):
