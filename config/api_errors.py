@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import RequestDataTooBig
 from django.db import DataError, InterfaceError, OperationalError
 from django.http import JsonResponse
@@ -11,6 +13,7 @@ from rest_framework.views import exception_handler
 
 from config.errors import DomainError
 
+logger = logging.getLogger(__name__)
 API_PREFIXES = ("/v1/", "/v2/", "/v3/", "/api/v1/")
 
 
@@ -64,7 +67,9 @@ def api_exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
     if isinstance(exc, OperationalError | InterfaceError):
-        exc = DatabaseBusy()  # transient (a restart, a lost connection): the client may retry
+        # Transient (a restart, a lost connection): the client may retry; operators see why.
+        logger.warning("database error, answered 503: %s", exc)
+        exc = DatabaseBusy()
     if isinstance(exc, RecursionError) and "decoding a JSON" in str(exc):  # DRF's JSONParser
         exc = exceptions.ParseError("JSON parse error - the body is nested too deeply.")
     if _unstorable_value(exc):

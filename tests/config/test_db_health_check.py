@@ -80,7 +80,9 @@ def test_a_busy_connection_whose_server_went_away_fails_one_request_then_recover
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_api_call_on_a_lost_connection_answers_503_then_the_next_one_works(health_checks, alice):
+def test_an_api_call_on_a_lost_connection_answers_503_then_the_next_one_works(
+    health_checks, alice, caplog
+):
     client = alice.client()
     search = {"query": "tea", "filters": {"user_id": "u1"}}
     assert client.post("/v3/memories/search/", search, format="json").status_code == 200
@@ -93,4 +95,5 @@ def test_an_api_call_on_a_lost_connection_answers_503_then_the_next_one_works(he
 
     assert lost.status_code == 503
     assert lost.json()["detail"].startswith("The database did not complete the request")
+    assert "database error, answered 503" in caplog.text
     assert again.status_code == 200
