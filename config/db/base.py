@@ -12,6 +12,7 @@ from django.db.backends.postgresql import base as postgresql
 from django.db.utils import OperationalError
 
 from config import local_services
+from config.db.timestamps import iso_tz_loader
 from config.local_services import ServiceError
 
 # (host, port, dbname) already checked for pgvector by this process
@@ -66,6 +67,7 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
 
     def init_connection_state(self):
         super().init_connection_state()
+        self.connection.adapters.register_loader("timestamptz", iso_tz_loader(self.timezone))
         params = self.get_connection_params()
         key = (params.get("host"), params.get("port"), params.get("dbname"))
         if key not in _pgvector_checked:
