@@ -8,10 +8,13 @@ value (the project, each filter value, the query vector and words), notes where 
 landed among the parameters, and keeps the SQL with that parameter template; later requests of
 the shape only fill the template in (~20 us).
 
+A metadata filter's dict (`metadata @> %s`) is one value too: the ORM passes it whole, wrapped
+for psycopg as JSON, and the template re-wraps the request's dict the same way.
+
 Safety: a shape is cached only if its template, filled with the first request's own values,
 reproduces exactly the statement the ORM built for them. Where the ORM transforms a value
-(JSON lookups, `icontains`, a naive datetime), the sentinel is not found verbatim, the check
-fails, and that shape keeps the ORM path.
+(a metadata key compared alone, `icontains`, a naive datetime), the sentinel is not found
+verbatim, the check fails, and that shape keeps the ORM path.
 """
 
 from __future__ import annotations
@@ -67,7 +70,8 @@ def candidates_statement(
     built = build(project, where, words, vector)
     if not known and built is not None:
         template = _template(where, values, vector, build)
-        if template is None or _fill(template, project, values, words, vector) != built:
+        filled = template and _fill(template, project, values, words, vector)
+        if template is None or _comparable(filled) != _comparable(built):
             logger.debug("search statement shape not templated: %s", shape)
             template = None
         with _lock:
@@ -104,6 +108,9 @@ def _shape(node: Q, values: list) -> tuple | None:
         elif _plain(value):
             values.append(value)
             children.append((lookup, _kind(value)))
+        elif isinstance(value, dict):
+            values.append(value)
+            children.append((lookup, "dict"))
         else:
             return None
     return (node.connector, node.negated, tuple(children))
@@ -130,7 +137,13 @@ def _sentinel(value, index: int):
         return datetime(1, 1, 2, tzinfo=value.tzinfo) + timedelta(microseconds=index)
     if isinstance(value, date):
         return date(1, 1, 1) + timedelta(days=index)
+    if isinstance(value, dict):
+        return {_dict_sentinel_key(index): index}
     return uuid.UUID(int=(0xE5 << 120) + index)
+
+
+def _dict_sentinel_key(index: int) -> str:
+    return f"\x1esentinel-dict-{index}\x1e"
 
 
 def _with_sentinels(node: Q, sentinels: list) -> Q:
@@ -168,10 +181,13 @@ def _template(where: Q, values: list, vector: list, build: Builder) -> _Template
         _SENTINEL_TSQUERY: "tsquery",
         vector_literal(fake_vector): "vector",
     }
-    found = {sentinel: index for index, sentinel in enumerate(sentinels)}
+    found = {_hashable_sentinel(sentinel): index for index, sentinel in enumerate(sentinels)}
     slots, used = [], set()
     for position, param in enumerate(params):
-        if isinstance(param, list | tuple) and param and all(p in found for p in param):
+        if _wrapped_dict_key(param) in found:  # a dict the ORM passed whole, wrapped as JSON
+            slots.append((position, "json", found[_wrapped_dict_key(param)]))
+            used.add(found[_wrapped_dict_key(param)])
+        elif isinstance(param, list | tuple) and param and all(p in found for p in param):
             slots.append((position, "list", found[param[0]]))
             used.update(found[p] for p in param)
         elif _hashable(param) and param in found:
@@ -203,6 +219,9 @@ def _fill(
             params[position] = words
         elif kind == "tsquery":
             params[position] = or_query(words)
+        elif kind == "json":
+            wrapper = template.params[position]
+            params[position] = type(wrapper)(values[index], dumps=wrapper.dumps)
         else:
             literal = literal or vector_literal(vector)
             params[position] = literal
@@ -211,3 +230,26 @@ def _fill(
 
 def _hashable(value) -> bool:
     return not isinstance(value, list | dict | set)
+
+
+def _hashable_sentinel(sentinel):
+    """Dict sentinels are found by their one key."""
+    return ("dict", next(iter(sentinel))) if isinstance(sentinel, dict) else sentinel
+
+
+def _wrapped_dict_key(param):
+    """The lookup key of a JSON-wrapped dict sentinel (psycopg's Jsonb has `obj` and `dumps`),
+    or None for any other parameter."""
+    obj = getattr(param, "obj", None)
+    if isinstance(obj, dict) and len(obj) == 1 and hasattr(param, "dumps"):
+        return ("dict", next(iter(obj)))
+    return None
+
+
+def _comparable(statement: tuple[str, list]) -> tuple:
+    """JSON wrappers compare by identity: compare what they wrap and how they are dumped."""
+    sql, params = statement
+    return sql, [
+        (type(p), p.obj, p.dumps) if hasattr(p, "obj") and hasattr(p, "dumps") else p
+        for p in params
+    ]

@@ -68,6 +68,8 @@ def _other(value):
         return value + timedelta(days=3)
     if isinstance(value, uuid.UUID):
         return uuid.UUID(int=value.int + 3)
+    if isinstance(value, dict):  # a metadata filter's dict, passed whole
+        return {f"{key}-other": _other(item) for key, item in value.items()} | {"other": 1}
     return value
 
 
@@ -112,20 +114,26 @@ def test_a_filled_template_is_the_orm_statement_for_any_filter_tree():
 
 
 @pytest.mark.django_db
-def test_an_entity_scope_is_templated_and_a_json_lookup_is_not():
+def test_metadata_containment_is_templated_and_a_single_key_lookup_is_not():
     project = ProjectFactory()
-    user_scope = selection_where(Selection(filters={"user_id": "alice"}))[0]
-    metadata = Q(metadata__city="Paris") & Q(user_id="alice")
+    contains = selection_where(
+        Selection(filters={"AND": [{"user_id": "alice"}, {"metadata": {"city": "Paris"}}]})
+    )[0]
+    key_lookup = Q(metadata__city="Paris") & Q(user_id="alice")
 
-    statement(project, user_scope, "tea", VECTOR)
-    statement(project, metadata, "tea", VECTOR)
+    statement(project, contains, "tea", VECTOR)
+    statement(project, key_lookup, "tea", VECTOR)
 
     templates = list(search_statements._templates.values())
     assert len(templates) == 2
-    assert sum(template is not None for template in templates) == 1  # the JSON value is
-    # transformed (json.dumps) on its way into the statement, so that shape keeps the ORM path
-    assert comparable(statement(project, metadata, "tea", VECTOR)) == comparable(
-        _candidates_sql(project, metadata, "tea", VECTOR, pool=30, exact=True)
+    assert templates[0] is not None  # the dict reaches the statement whole, wrapped as JSON
+    assert templates[1] is None  # the key's value is transformed (json.dumps): ORM path
+    rome = other_values(contains)
+    assert comparable(statement(project, rome, "tea", VECTOR)) == comparable(
+        _candidates_sql(project, rome, "tea", VECTOR, pool=30, exact=True)
+    )
+    assert comparable(statement(project, key_lookup, "tea", VECTOR)) == comparable(
+        _candidates_sql(project, key_lookup, "tea", VECTOR, pool=30, exact=True)
     )
 
 
