@@ -106,11 +106,9 @@ def or_query(words: str) -> str:
     return " | ".join(words.split())
 
 
-def bm25_ctes(scoped, query: str, pool: int, *, exact: bool) -> tuple[str, list] | None:
-    """The BM25_CTES for `query` over `scoped` and their parameters; None without words."""
-    words = query_words(query)
-    if not words:
-        return None
+def bm25_ctes(scoped, words: str, pool: int, *, exact: bool) -> tuple[str, list]:
+    """The BM25_CTES for `words` (query_words' output, not empty) over `scoped` and their
+    parameters."""
     # OR of the words: a memory holding some of them still ranks, unlike plainto_tsquery.
     tsquery = SearchQuery(or_query(words), search_type="raw", config=TEXT_SEARCH_CONFIG)
     matching = scoped.filter(search_vector=tsquery).annotate(dl=Length("text"))

@@ -184,9 +184,10 @@ def _template(where: Q, values: list, vector: list, build: Builder) -> _Template
     found = {_hashable_sentinel(sentinel): index for index, sentinel in enumerate(sentinels)}
     slots, used = [], set()
     for position, param in enumerate(params):
-        if _wrapped_dict_key(param) in found:  # a dict the ORM passed whole, wrapped as JSON
-            slots.append((position, "json", found[_wrapped_dict_key(param)]))
-            used.add(found[_wrapped_dict_key(param)])
+        dict_key = _wrapped_dict_key(param)
+        if dict_key in found:  # a dict the ORM passed whole, wrapped as JSON
+            slots.append((position, "json", found[dict_key]))
+            used.add(found[dict_key])
         elif isinstance(param, list | tuple) and param and all(p in found for p in param):
             slots.append((position, "list", found[param[0]]))
             used.update(found[p] for p in param)
