@@ -31,15 +31,13 @@ def on_starting(server):
 
 def post_worker_init(worker):
     """Load the URLconf and the embedding model in the background, so the first search does not
-    pay for them, then settle the garbage collector."""
+    pay for them, then move the garbage collector's work between requests (config/collector.py)."""
     import threading
 
     threading.Thread(target=_warm_up, daemon=True).start()
 
 
 def _warm_up():
-    import gc
-
     from django.urls import get_resolver
 
     _ = get_resolver().url_patterns  # imports every view module now, not on the first request
@@ -47,10 +45,7 @@ def _warm_up():
         from memories.embeddings import embed_query
 
         embed_query("warm up")
-    # A request allocates enough for ~0.4 young collections of ~0.35 ms each and an older one
-    # of ~2 ms every ~30 requests; full ones walked the ~145,000 objects of a loaded worker. The
-    # objects that live as long as the process are frozen out of every collection, and young
-    # collections come 14x less often (10,000 allocations): half the collector's time per request.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(10_000, 10, 10)
+
+    from config.collector import collect_between_requests
+
+    collect_between_requests()
