@@ -49,13 +49,17 @@ def enabled() -> bool:
     return settings.AUTH_CACHE_SECONDS > 0
 
 
-def auth_version() -> str | None:
-    """The current version token, created if Redis lost it; None (and nothing cached any more in
-    this process) when Redis is unreachable."""
-    name = redis_key(VERSION)
+def version_key() -> str:
+    return redis_key(VERSION)
+
+
+def auth_version(*, read: bytes | None = None) -> str | None:
+    """The current version token (`read` if the caller has just read it), created if Redis lost
+    it; None (and nothing cached any more in this process) when Redis is unreachable."""
+    name = version_key()
     try:
         client = get_redis()
-        token = client.get(name)
+        token = read or client.get(name)
         if token is None:
             pipe = client.pipeline()
             pipe.set(name, secrets.token_hex(8), nx=True)
@@ -79,6 +83,14 @@ def cached_get(*, digest: str, version: str) -> ApiKey | None:
     ):
         return None
     return api_key_copy(entry.api_key)
+
+
+def cached_key_id(digest: str) -> int | None:
+    """The id of the key cached under `digest`, however old the entry: which key a plaintext
+    names never changes, so its request can be counted before the entry is known to be valid."""
+    with _lock:
+        entry = _entries.get(digest)
+    return None if entry is None else entry.api_key.pk
 
 
 def remember(*, digest: str, version: str, api_key: ApiKey) -> None:

@@ -6,7 +6,7 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from accounts.selectors import api_key_get_cached
+from accounts.admission import api_key_admit
 from accounts.services import api_key_touch
 from config.after_response import after_response
 
@@ -29,7 +29,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         # "Bearer" is not what the SDKs send, but curl users reach for it.
         if scheme.lower() not in {"token", "bearer"} or not plaintext.strip():
             raise exceptions.AuthenticationFailed(MALFORMED)
-        api_key = api_key_get_cached(plaintext=plaintext.strip())
+        api_key, request.rate_limit = api_key_admit(plaintext=plaintext.strip())
         if api_key is None:
             raise exceptions.AuthenticationFailed(INVALID_KEY)
         if api_key.revoked_at is not None:

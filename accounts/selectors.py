@@ -41,15 +41,17 @@ def api_key_get_by_plaintext(*, plaintext: str) -> ApiKey | None:
     return api_key
 
 
-def api_key_get_cached(*, plaintext: str) -> ApiKey | None:
+def api_key_get_cached(*, plaintext: str, version: str | None = None) -> ApiKey | None:
     """`api_key_get_by_plaintext`, answered from the per-process auth cache while Redis's auth
     version is unchanged and the entry is younger than AUTH_CACHE_SECONDS (accounts.auth_cache).
+    `version` is the auth version if the caller has just read it.
 
     Each call returns its own copy. Unknown keys are never cached, so garbage cannot fill memory.
     """
     if not auth_cache.enabled():
         return api_key_get_by_plaintext(plaintext=plaintext)
-    version = auth_cache.auth_version()  # read BEFORE loading: a later change retires the entry
+    # Read BEFORE loading: a change after this point retires the entry.
+    version = version or auth_cache.auth_version()
     if version is None:
         return api_key_get_by_plaintext(plaintext=plaintext)
     digest = api_key_digest(plaintext)

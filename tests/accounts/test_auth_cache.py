@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import auth_cache
+from accounts import auth_cache, ratelimit
 from accounts.models import ApiKey, Project, Role
 from accounts.selectors import api_key_get_cached
 from accounts.services import (
@@ -190,7 +190,8 @@ def test_it_authenticates_from_the_database_while_redis_is_unreachable(
 ):
     warm(alice)
     unreachable = redis.Redis(port=free_port(), socket_connect_timeout=1)
-    monkeypatch.setattr(auth_cache, "get_redis", lambda: unreachable)
+    for module in (auth_cache, ratelimit):  # one Redis: both lose it
+        monkeypatch.setattr(module, "get_redis", lambda: unreachable)
 
     with django_assert_num_queries(1):  # the key lookup: nothing cached before is trusted
         assert alice.client().get(PING).status_code == 200
