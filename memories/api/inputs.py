@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import copy
 import json
 import math
 import uuid
@@ -208,6 +209,19 @@ def _bounded_int(value, name: str, default: int, low: int, high: int | None) -> 
         bound = f"between {low} and {high}" if high else f"at least {low}"
         raise BadRequest(f"{name}: must be {bound}")
     return number
+
+
+class ShallowFieldsSerializer(serializers.Serializer):
+    """Each instance binds its own shallow copies of the declared fields.
+
+    DRF deep-copies them, which runs every field's __init__ again: ~0.13 ms of a search's ~1.3 ms
+    outside its own work. A copy is enough because validating reads a field and never changes it;
+    binding sets the name and parent on the copy. Not for serializers with nested serializers,
+    whose own bound fields a shallow copy would share.
+    """
+
+    def get_fields(self) -> dict:
+        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
 
 
 class StringListField(serializers.ListField):

@@ -10,6 +10,7 @@ from config.after_response import after_response
 from memories.api.inputs import (
     ENTITY_ID_FIELDS,
     BadRequest,
+    ShallowFieldsSerializer,
     StringListField,
     entity_ids_from,
     page_params,
@@ -146,7 +147,7 @@ class MemoryAddApi(ProjectScopedApi):
         )
 
 
-class SelectionSerializer(serializers.Serializer):
+class SelectionSerializer(ShallowFieldsSerializer):
     filters = serializers.JSONField(required=False)
     show_expired = serializers.BooleanField(default=False)
     latest_only = serializers.BooleanField(default=False)
