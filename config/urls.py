@@ -6,6 +6,11 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 from config import health
 
 urlpatterns = [
+    # The API first: an SDK call (every chat turn) need not try the dashboard's patterns.
+    path("", include("accounts.api_urls")),
+    path("", include("memories.jobs.urls")),
+    path("", include("memories.api_urls")),
+    path("", include("memories.webhooks.urls")),
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     re_path(r"^healthz/?$", health.healthz, name="healthz"),
     re_path(r"^readyz/?$", health.readyz, name="readyz"),
@@ -16,10 +21,6 @@ urlpatterns = [
     path("", include("memories.urls_ops")),
     path("", include("memories.urls_playground")),
     path("", include("memories.urls_moderation")),
-    path("", include("accounts.api_urls")),
-    path("", include("memories.jobs.urls")),
-    path("", include("memories.api_urls")),
-    path("", include("memories.webhooks.urls")),
     path("api/schema/", SpectacularJSONAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
