@@ -34,8 +34,8 @@ def api_key_admit(
     """(the key `plaintext` names, or None; its rate-limit state with this request counted, or
     None when Redis is unreachable: limits fail open)."""
     now = time.time() if now is None else now
-    known = auth_cache.enabled() and auth_cache.cached_key_id(api_key_digest(plaintext))
-    if known:
+    known = auth_cache.cached_key_id(api_key_digest(plaintext)) if auth_cache.enabled() else None
+    if known is not None:
         try:
             count, version = rate_limit_count(key_id=known, now=now, read=auth_cache.version_key())
         except redis.RedisError:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import redis
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
 from config.redis import get_redis, redis_key
+
+if TYPE_CHECKING:
+    from accounts.models import ApiKey
 
 logger = logging.getLogger(__name__)
 WINDOW_SECONDS = 60
@@ -72,7 +76,7 @@ def rate_limit_state(*, limit: int, count: int, now: float) -> RateLimitState:
     return RateLimitState(limit=limit, remaining=limit - count, reset_seconds=reset)
 
 
-def rate_limit_of(api_key) -> int:
+def rate_limit_of(api_key: ApiKey) -> int:
     """Requests a minute allowed to the key: its project's setting, else the server's default."""
     return api_key.project.rate_limit_per_minute or settings.API_RATE_LIMIT_PER_MINUTE
 

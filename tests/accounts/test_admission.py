@@ -42,7 +42,7 @@ def test_it_finds_an_unknown_key_first_and_counts_it_after(alice, round_trips):
     assert api_key.pk == alice.api_key.pk and state.remaining == state.limit - 1
 
 
-def test_it_answers_none_for_a_key_revoked_since_it_was_cached(alice):
+def test_it_reloads_a_key_revoked_since_it_was_cached(alice):
     api_key_admit(plaintext=alice.key)
     api_key_revoke(api_key=alice.api_key)
 
