@@ -255,6 +255,7 @@ def memory_update(
     return memory
 
 
+@transaction.atomic
 def memory_archive(*, memory: Memory, actor: Actor) -> Memory:
     """Hide a memory from every read without erasing it (moderation). To the API it is gone, so
     its history and webhooks say DELETE, as for a deletion."""
