@@ -207,6 +207,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_KEY_PREFIX}:"}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker keeps reconnecting to Redis for as long as it is down (Celery gives up after 100
+# tries by default and the worker exits).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# On a lost broker connection, running extractions finish (their results commit; the message,
+# redelivered, finds the event done). Cancelling them instead would leave their events RUNNING
+# until the lease expires. Explicit, as Celery 6 changes the default.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# A publish to a Redis that is down gives up after one quick retry instead of kombu's default
+# three: every queued job has its row in PostgreSQL first and beat re-queues it, so a request
+# should answer rather than wait (config/enqueue.py).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

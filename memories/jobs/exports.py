@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from functools import partial
 from typing import Any
 
 from django.db import transaction
 from pydantic import RootModel
 
 from accounts.models import ApiKey, Project
+from config.enqueue import enqueue_on_commit
 from memories.extraction.llm import llm_configured, llm_json
 from memories.jobs import (
     EXPORT,
@@ -85,7 +85,7 @@ def export_request(
             "export_instructions": instructions,
         },
     )
-    transaction.on_commit(partial(export_run_task.delay, str(event.id)), robust=True)
+    enqueue_on_commit(export_run_task, str(event.id))
     return event
 
 

@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import ApiKey, Project
+from config.enqueue import enqueue_on_commit
 from config.errors import DomainError
 from memories.extraction.llm import llm_configured, llm_json
 from memories.jobs import (
@@ -37,6 +38,7 @@ from memories.jobs.exports import ExportDocument, schema_fill, schema_problems
 from memories.jobs.summary import offline_summary
 from memories.models import EntityType, Event, EventStatus
 from memories.selectors.memories import entity_get, memories_of
+from memories.services.events import event_create_once
 
 SAMPLE_LIMIT_DEFAULT, SAMPLE_LIMIT_MAX = 3, 10
 SAMPLE_COOLDOWN = timedelta(seconds=60)
@@ -285,18 +287,12 @@ def profile_job_create(
 ) -> tuple[Event, bool]:
     """(the job, replayed). A known Idempotency-Key returns its job; otherwise a PENDING job
     with one PENDING "PROFILE" event per user, enqueued once the transaction commits."""
-    if idempotency_key:
-        first = Event.objects.filter(project=project, idempotency_key=idempotency_key).first()
-        if first is not None:
-            return _replayed(first)
-    try:
-        with transaction.atomic():
-            return _job_create(project, api_key, operation, entity_id, limit, idempotency_key)
-    except IntegrityError:  # the same key, created concurrently
-        first = Event.objects.filter(project=project, idempotency_key=idempotency_key).first()
-        if first is None or not idempotency_key:
-            raise
-        return _replayed(first)
+    job, created = event_create_once(
+        project=project,
+        idempotency_key=idempotency_key,
+        create=lambda: _job_create(project, api_key, operation, entity_id, limit, idempotency_key),
+    )
+    return (job, False) if created else _replayed(job)
 
 
 def _replayed(event: Event) -> tuple[Event, bool]:
@@ -342,8 +338,8 @@ def _job_create(project, api_key, operation, entity_id, limit, idempotency_key):
         )
         for name in entity_ids
     )
-    transaction.on_commit(lambda: profile_job_run_task.delay(str(job.id)), robust=True)
-    return job, False
+    enqueue_on_commit(profile_job_run_task, str(job.id))
+    return job
 
 
 def profile_job_run(*, job_id) -> Event | None:

@@ -4,43 +4,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_invitations_key_suspension'),
-        ('memories', '0006_search_context'),
+        ("accounts", "0003_invitations_key_suspension"),
+        ("memories", "0006_search_context"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='memory',
-            name='memory_project_user',
+            model_name="memory",
+            name="memory_project_user",
         ),
         migrations.RemoveIndex(
-            model_name='memory',
-            name='memory_project_agent',
+            model_name="memory",
+            name="memory_project_agent",
         ),
         migrations.RemoveIndex(
-            model_name='memory',
-            name='memory_project_app',
+            model_name="memory",
+            name="memory_project_app",
         ),
         migrations.RemoveIndex(
-            model_name='memory',
-            name='memory_project_run',
+            model_name="memory",
+            name="memory_project_run",
         ),
         migrations.AddIndex(
-            model_name='memory',
-            index=models.Index(fields=['project', 'user_id', 'created_at'], include=('state',), name='memory_project_user'),
+            model_name="memory",
+            index=models.Index(
+                fields=["project", "user_id", "created_at"],
+                include=("state",),
+                name="memory_project_user",
+            ),
         ),
         migrations.AddIndex(
-            model_name='memory',
-            index=models.Index(fields=['project', 'agent_id', 'created_at'], include=('state',), name='memory_project_agent'),
+            model_name="memory",
+            index=models.Index(
+                fields=["project", "agent_id", "created_at"],
+                include=("state",),
+                name="memory_project_agent",
+            ),
         ),
         migrations.AddIndex(
-            model_name='memory',
-            index=models.Index(fields=['project', 'app_id', 'created_at'], include=('state',), name='memory_project_app'),
+            model_name="memory",
+            index=models.Index(
+                fields=["project", "app_id", "created_at"],
+                include=("state",),
+                name="memory_project_app",
+            ),
         ),
         migrations.AddIndex(
-            model_name='memory',
-            index=models.Index(fields=['project', 'run_id', 'created_at'], include=('state',), name='memory_project_run'),
+            model_name="memory",
+            index=models.Index(
+                fields=["project", "run_id", "created_at"],
+                include=("state",),
+                name="memory_project_run",
+            ),
         ),
     ]

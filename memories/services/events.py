@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Callable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.enqueue import enqueue_on_commit
 from config.errors import DomainError
 from memories.jobs import PROFILE, PROFILE_JOB
 from memories.models import Event, EventStatus
@@ -18,6 +19,27 @@ RETRYABLE_TYPES = frozenset({"ADD", "EXPORT", PROFILE_JOB})
 
 class EventNotRetryable(DomainError):
     pass
+
+
+def event_create_once(
+    *, project, idempotency_key: str, create: Callable[[], Event]
+) -> tuple[Event, bool]:
+    """(event, created): the project's event for `idempotency_key` if there is one, else the
+    one `create()` makes. Concurrent requests with the same key all get the first event: the
+    losers' INSERT waits for the winner's commit on the unique index, then fails, and the
+    event is read again."""
+    if idempotency_key:
+        first = Event.objects.filter(project=project, idempotency_key=idempotency_key).first()
+        if first is not None:
+            return first, False
+    try:
+        with transaction.atomic():
+            return create(), True
+    except IntegrityError:
+        first = Event.objects.filter(project=project, idempotency_key=idempotency_key).first()
+        if not idempotency_key or first is None:
+            raise
+        return first, False
 
 
 def _task_for(event_type: str):
@@ -65,6 +87,6 @@ def event_retry(*, event: Event) -> bool:
         ).update(**reset)
     if taken:
         task = _task_for(event.event_type)
-        transaction.on_commit(partial(task.delay, str(event.pk)), robust=True)
+        enqueue_on_commit(task, str(event.pk))
     event.refresh_from_db()
     return bool(taken)

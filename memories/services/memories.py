@@ -9,13 +9,13 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import partial
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import ApiKey, Project, User
+from config.enqueue import enqueue_on_commit
 from config.errors import DomainError
 from memories import embeddings
 from memories.message_context import neighbour_context
@@ -30,6 +30,7 @@ from memories.models import (
     MemoryHistory,
     MemoryState,
 )
+from memories.services.events import event_create_once
 from memories.services.moderation_checks import (
     feedback_flag_open,
     memories_flags_check,
@@ -199,24 +200,22 @@ def event_create_pending(
 ) -> tuple[Event, bool]:
     """A PENDING add for the extraction worker; a repeated Idempotency-Key returns the first.
     `enqueue=False` when the caller runs the extraction itself (async_mode=false)."""
-    if idempotency_key:
-        first = Event.objects.filter(project=project, idempotency_key=idempotency_key).first()
-        if first:
-            return first, False
     from memories.tasks import memory_extract_task
 
-    event = Event.objects.create(
-        project=project,
-        api_key=actor.api_key,
-        event_type="ADD",
-        payload=payload,
-        metadata=payload.get("metadata"),
-        idempotency_key=idempotency_key,
-    )
-    if enqueue:
-        # robust: with Redis down the add is still accepted; beat re-queues PENDING events.
-        transaction.on_commit(partial(memory_extract_task.delay, str(event.id)), robust=True)
-    return event, True
+    def create() -> Event:
+        event = Event.objects.create(
+            project=project,
+            api_key=actor.api_key,
+            event_type="ADD",
+            payload=payload,
+            metadata=payload.get("metadata"),
+            idempotency_key=idempotency_key,
+        )
+        if enqueue:
+            enqueue_on_commit(memory_extract_task, str(event.id))
+        return event
+
+    return event_create_once(project=project, idempotency_key=idempotency_key, create=create)
 
 
 @transaction.atomic

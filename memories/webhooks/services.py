@@ -22,6 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import ApiKey, Project
+from config.enqueue import enqueue_on_commit
 from config.errors import DomainError
 from memories.models_webhooks import (
     Webhook,
@@ -148,7 +149,7 @@ def webhooks_notify(*, project: Project, event_type: str, payloads: list[dict]) 
             for body in bodies
         )
         for delivery in deliveries:
-            webhook_deliver_task.delay_on_commit(delivery.pk)
+            enqueue_on_commit(webhook_deliver_task, delivery.pk)
 
 
 TEST_EVENT = "test"
@@ -173,7 +174,7 @@ def webhook_test_send(*, webhook: Webhook) -> WebhookDelivery:
             }
         },
     )
-    webhook_deliver_task.delay_on_commit(delivery.pk)
+    enqueue_on_commit(webhook_deliver_task, delivery.pk)
     return delivery
 
 
