@@ -6,14 +6,13 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import sys
 
 import pytest
 
-from config import local_services
 from memories.models import Event, Memory
 from memories.services.extraction import events_requeue
 from tests.conftest import start_worker, stop_process, wait_until
+from tests.reliability.conftest import redis_restart
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 ADDS = 200
@@ -81,18 +80,11 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(alice, fast_recove
 
 
 def test_a_redis_restart_mid_run_loses_and_duplicates_nothing(alice, fast_recovery):
-    test_settings = sys.modules["config.test_settings"]
-    if not hasattr(test_settings, "TEST_REDIS"):
-        pytest.skip("TEST_REDIS_URL points at a Redis this run does not own")
     event_ids = add_many(alice)
     worker = start_worker(**FAST_RECOVERY)
     try:
         wait_until(lambda: succeeded() >= 30, seconds=120, what="the first events")
-        test_settings.TEST_REDIS.kill()  # a crash, not a clean shutdown
-        test_settings.TEST_REDIS.wait(10)
-        test_settings.TEST_REDIS = local_services.start_redis(
-            os.environ["REDIS_URL"], os.environ["ENGRAM_TEST_REDIS_DIR"]
-        )[0]
+        redis_restart()
         settle(event_ids)
     finally:
         stop_process(worker)
