@@ -224,6 +224,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# How often beat looks for add/export/profile jobs whose queue message was lost.
+EVENTS_REQUEUE_INTERVAL_SECONDS = env_int("EVENTS_REQUEUE_INTERVAL_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
     # Proves worker, broker and beat are alive; /healthz reports the last beat seen.
     "worker-heartbeat": {"task": "engram.heartbeat", "schedule": 15.0},
@@ -236,8 +238,8 @@ CELERY_BEAT_SCHEDULE = {
     # Re-enqueues add events whose queue message was lost or whose worker died mid-way.
     "events-requeue": {
         "task": "memories.tasks.events_requeue_task",
-        "schedule": 30.0,
-        "options": {"expires": 30},
+        "schedule": float(EVENTS_REQUEUE_INTERVAL_SECONDS),
+        "options": {"expires": EVENTS_REQUEUE_INTERVAL_SECONDS},
     },
     # Writes the Redis-buffered search access counts (ranking signals) to PostgreSQL.
     "memory-access-flush": {
