@@ -21,6 +21,7 @@ from accounts.models import (
     Role,
     Scope,
     User,
+    email_normalize,
 )
 from config.errors import DomainError, DomainPermissionError
 
@@ -44,7 +45,7 @@ def api_key_digest(plaintext: str) -> str:
 
 
 def user_get_or_create(*, email: str) -> User:
-    email = User.objects.normalize_email(email).lower()
+    email = email_normalize(email)
     user = User.objects.filter(email=email).first()
     return user or User.objects.create_user(email=email)
 
@@ -260,7 +261,7 @@ def invitation_create(
     Inviting is giving a role: `invited_by` must be allowed to add a member with it. A new
     invitation replaces the email's earlier pending ones, so only the latest link works.
     """
-    email = User.objects.normalize_email(email).strip().lower()
+    email = email_normalize(email)
     if role not in Role.values:
         raise AccountsError(f"The role must be one of {', '.join(Role.values)}.")
     actor_role = _actor_role_locked(organization=organization, actor=invited_by)
