@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.utils import timezone
 
-from accounts.models import Role, Scope, User
+from accounts.models import Role, Scope, User, email_normalize
 
 
 class SignupForm(UserCreationForm):
@@ -15,7 +15,7 @@ class SignupForm(UserCreationForm):
         fields = ("email",)
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        email = email_normalize(self.cleaned_data["email"])
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError("An account with this email address already exists.")
         return email

@@ -23,13 +23,27 @@ def new_project_id() -> str:
     return public_id("proj_")
 
 
+def email_normalize(email: str) -> str:
+    """Emails are compared and stored lower-cased: `Bob@X.com` and `bob@x.com` are one person."""
+    return email.strip().lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
+
+    def get_by_natural_key(self, username: str) -> User:
+        """The login lookup, in any case. An exact match comes first: two accounts that differed
+        only by case before emails were lower-cased keep their spellings (migration 0004)."""
+        users = self.filter(email__in={username, email_normalize(username)})
+        for user in users:
+            if user.email == username:
+                return user
+        return users.get()
 
     def _create_user(self, email: str, password: str | None, **extra) -> User:
         if not email:
             raise ValueError("An email address is required")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=email_normalize(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -61,6 +75,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    @classmethod
+    def normalize_username(cls, username: str) -> str:
+        """What forms (the admin's too) store: lower-cased, like the manager."""
+        return email_normalize(super().normalize_username(username))
 
     @property
     def username(self) -> str:

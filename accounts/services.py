@@ -21,8 +21,9 @@ from accounts.models import (
     Role,
     Scope,
     User,
+    email_normalize,
 )
-from config.errors import DomainError
+from config.errors import DomainError, DomainPermissionError
 
 API_KEY_PREFIX = "eg"
 _LOOKUP_ALPHABET = string.ascii_lowercase + string.digits
@@ -35,12 +36,16 @@ class AccountsError(DomainError):
     """A request that breaks a rule of the accounts domain; the message is for the caller."""
 
 
+class AccountsPermissionError(AccountsError, DomainPermissionError):
+    """The actor's role does not allow this change (APIs answer 403)."""
+
+
 def api_key_digest(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode()).hexdigest()
 
 
 def user_get_or_create(*, email: str) -> User:
-    email = User.objects.normalize_email(email).lower()
+    email = email_normalize(email)
     user = User.objects.filter(email=email).first()
     return user or User.objects.create_user(email=email)
 
@@ -126,9 +131,80 @@ def project_set_suspended(*, project: Project, suspended: bool) -> Project:
     return project
 
 
+# --- members: who may change whom --------------------------------------------------------------
+
+
+def member_change_refusal(
+    *,
+    actor_role: str | None,
+    target_role: str | None = None,
+    new_role: str | None = None,
+    is_self: bool = False,
+    other_owners: int = 1,
+) -> AccountsError | None:
+    """Why an actor with `actor_role` may not make a change, as the error to raise; None if
+    they may. The one place the member rules live: services enforce it and the dashboard asks
+    it which controls to show.
+
+    A change is one of: give a new person `new_role` (add or invite: no `target_role`); set
+    the `target_role` member's role to `new_role`; remove the `target_role` member (no
+    `new_role`). `is_self`: the actor is the target. `other_owners`: OWNERs besides the target.
+    """
+    if actor_role not in MANAGER_ROLES:
+        return AccountsPermissionError(
+            f"Only an OWNER or an ADMIN manages members (your role is {actor_role or 'none'})."
+        )
+    if is_self and new_role is not None:
+        return AccountsPermissionError("Nobody changes their own role: ask another OWNER or ADMIN.")
+    if Role.OWNER in (target_role, new_role) and actor_role != Role.OWNER:
+        return AccountsPermissionError("Only an OWNER may grant, change or remove the OWNER role.")
+    demoted = target_role == Role.OWNER and new_role != Role.OWNER
+    if demoted and other_owners < 1:
+        # A rule about the organization's state, not the actor: answered 400, not 403.
+        return AccountsError("An organization needs at least one OWNER: promote someone first.")
+    return None
+
+
+def _actor_role_locked(*, organization: Organization, actor: User) -> str | None:
+    """The actor's role, refused unless it manages members. It is read after locking the
+    organization: member changes of one organization run one at a time, so two OWNERs cannot,
+    say, demote each other at once and leave none."""
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    role = (
+        Membership.objects.filter(organization=organization, user=actor)
+        .values_list("role", flat=True)
+        .first()
+    )
+    error = member_change_refusal(actor_role=role)
+    if error is not None:
+        raise error
+    return role
+
+
+def _check_change(
+    *, actor: User, actor_role: str | None, target: Membership | None, new_role: str | None
+) -> None:
+    """Raise what `member_change_refusal` says about this change."""
+    other_owners = 0
+    if target is not None and target.role == Role.OWNER:
+        owners = Membership.objects.filter(organization_id=target.organization_id, role=Role.OWNER)
+        other_owners = owners.exclude(pk=target.pk).count()
+    error = member_change_refusal(
+        actor_role=actor_role,
+        target_role=target.role if target else None,
+        new_role=new_role,
+        is_self=target is not None and target.user_id == actor.pk,
+        other_owners=other_owners,
+    )
+    if error is not None:
+        raise error
+
+
 @transaction.atomic
-def member_add(*, organization: Organization, email: str, role: str) -> Membership:
+def member_add(*, actor: User, organization: Organization, email: str, role: str) -> Membership:
     """Add a person by email (creating a login without a password if new)."""
+    actor_role = _actor_role_locked(organization=organization, actor=actor)
+    _check_change(actor=actor, actor_role=actor_role, target=None, new_role=role)
     user = user_get_or_create(email=email)
     if Membership.objects.filter(organization=organization, user=user).exists():
         raise AccountsError(f"{user.email} is already a member.")
@@ -138,10 +214,12 @@ def member_add(*, organization: Organization, email: str, role: str) -> Membersh
 
 
 @transaction.atomic
-def member_set_role(*, organization: Organization, email: str, role: str) -> Membership:
+def member_set_role(
+    *, actor: User, organization: Organization, email: str, role: str
+) -> Membership:
+    actor_role = _actor_role_locked(organization=organization, actor=actor)
     membership = _membership_for_update(organization=organization, email=email)
-    if membership.role == Role.OWNER and role != Role.OWNER:
-        _require_another_owner(organization=organization, leaving=membership)
+    _check_change(actor=actor, actor_role=actor_role, target=membership, new_role=role)
     membership.role = role
     membership.save(update_fields=["role"])
     api_keys_changed()  # their keys carry the role
@@ -149,11 +227,12 @@ def member_set_role(*, organization: Organization, email: str, role: str) -> Mem
 
 
 @transaction.atomic
-def member_remove(*, organization: Organization, email: str) -> None:
-    """Remove a member and revoke the keys they created in this organization."""
+def member_remove(*, actor: User, organization: Organization, email: str) -> None:
+    """Remove a member (or leave, when `email` is the actor's) and revoke the keys they created
+    in this organization. The last OWNER cannot leave."""
+    actor_role = _actor_role_locked(organization=organization, actor=actor)
     membership = _membership_for_update(organization=organization, email=email)
-    if membership.role == Role.OWNER:
-        _require_another_owner(organization=organization, leaving=membership)
+    _check_change(actor=actor, actor_role=actor_role, target=membership, new_role=None)
     ApiKey.objects.filter(
         project__organization=organization, created_by=membership.user, revoked_at=None
     ).update(revoked_at=timezone.now())
@@ -173,23 +252,20 @@ def _membership_for_update(*, organization: Organization, email: str) -> Members
     return membership
 
 
-def _require_another_owner(*, organization: Organization, leaving: Membership) -> None:
-    owners = Membership.objects.filter(organization=organization, role=Role.OWNER)
-    if not owners.exclude(pk=leaving.pk).exists():
-        raise AccountsError("An organization needs at least one OWNER: promote someone first.")
-
-
 @transaction.atomic
 def invitation_create(
-    *, organization: Organization, email: str, role: str, invited_by: User | None
+    *, organization: Organization, email: str, role: str, invited_by: User
 ) -> tuple[Invitation, str]:
     """Invite `email` with `role`; returns the invitation and its token, which is never stored.
 
-    A new invitation replaces the email's earlier pending ones, so only the latest link works.
+    Inviting is giving a role: `invited_by` must be allowed to add a member with it. A new
+    invitation replaces the email's earlier pending ones, so only the latest link works.
     """
-    email = User.objects.normalize_email(email).strip().lower()
+    email = email_normalize(email)
     if role not in Role.values:
         raise AccountsError(f"The role must be one of {', '.join(Role.values)}.")
+    actor_role = _actor_role_locked(organization=organization, actor=invited_by)
+    _check_change(actor=invited_by, actor_role=actor_role, target=None, new_role=role)
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise AccountsError(f"{email} is already a member.")
     now = timezone.now()

@@ -38,16 +38,49 @@ CHANGED = "accounts:members-changed"
 
 
 def _context(request, **extra) -> dict:
+    members = list(project_members(project=request.project))
+    owners = sum(member.role == Role.OWNER for member in members)
+    for member in members:  # the controls this person may use on each row, and no others
+        member.settable_roles = _allowed_roles(request, member, owners)
+        member.removable = _allowed(request, member, owners, new_role=None)
+    if "invite_form" in extra:
+        _offer_allowed_roles(request, extra["invite_form"])
     return {
-        "members": project_members(project=request.project),
+        "members": members,
         "invitations": invitations_pending(project=request.project),
         "can_manage": request.role in MANAGER_ROLES,
-        "roles": Role.values,
         **extra,
     }
 
 
+def _allowed(request, member, owners: int, *, new_role: str | None) -> bool:
+    refusal = services.member_change_refusal(
+        actor_role=request.role,
+        target_role=member.role,
+        new_role=new_role,
+        is_self=member.user_id == request.user.pk,
+        other_owners=owners - (member.role == Role.OWNER),
+    )
+    return refusal is None
+
+
+def _allowed_roles(request, member, owners: int) -> list[str]:
+    """The roles to offer for `member`; none (a plain label) when their role cannot change."""
+    roles = [role for role in Role.values if _allowed(request, member, owners, new_role=role)]
+    return roles if member.role in roles else []
+
+
+def _offer_allowed_roles(request, form: InvitationCreateForm) -> None:
+    """Offer only the roles this person may give; the service still refuses the others."""
+    form.fields["role"].widget.choices = [
+        (value, label)
+        for value, label in Role.choices
+        if services.member_change_refusal(actor_role=request.role, new_role=value) is None
+    ]
+
+
 def _require_manager(request) -> None:
+    """The interface's coarse gate (as the API's `write_roles`); the services hold the rules."""
     if request.role not in MANAGER_ROLES:
         raise PermissionDenied("Only owners and admins manage members.")
 
@@ -82,12 +115,10 @@ def member_role(request, org_id: str, project_id: str):
         return _lists(request, errors=_form_errors(form), done="")
     try:
         membership = services.member_set_role(
-            organization=request.organization, **form.cleaned_data
+            actor=request.user, organization=request.organization, **form.cleaned_data
         )
     except services.AccountsError as error:
         return _lists(request, errors=[str(error)], done="")
-    if membership.user_id == request.user.pk:  # what this response may show now
-        request.role = membership.role
     return _lists(request, errors=[], done=f"{membership.user.email} is now {membership.role}.")
 
 
@@ -106,7 +137,7 @@ def member_remove(request, org_id: str, project_id: str):
         return _lists(request, errors=_form_errors(form), done="")
     email = form.cleaned_data["email"]
     try:
-        services.member_remove(organization=request.organization, email=email)
+        services.member_remove(actor=request.user, organization=request.organization, email=email)
     except services.AccountsError as error:
         errors.append(str(error))
     else:
@@ -133,6 +164,7 @@ def invitation_new(request, org_id: str, project_id: str):
         else:
             return _invited(request, invitation, token)
     if request.htmx:
+        _offer_allowed_roles(request, form)
         return render(request, f"{MEMBERS}#invite", {"invite_form": form})
     return render(request, MEMBERS, _context(request, invite_form=form))
 

@@ -11,7 +11,7 @@ from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
-from config.errors import DomainError
+from config.errors import DomainError, DomainPermissionError
 
 logger = logging.getLogger(__name__)
 API_PREFIXES = ("/v1/", "/v2/", "/v3/", "/api/v1/")
@@ -62,7 +62,9 @@ def _first_message(data) -> str:
 
 
 def api_exception_handler(exc, context):
-    if isinstance(exc, DomainError):
+    if isinstance(exc, DomainPermissionError):
+        exc = exceptions.PermissionDenied(str(exc))
+    elif isinstance(exc, DomainError):
         exc = exceptions.ValidationError({"detail": str(exc)})
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()

@@ -153,12 +153,19 @@ LOGIN_REDIRECT_URL = "/dashboard/"
 # Anyone may create an account (with a personal organization and a "default" project).
 SIGNUP_ENABLED = env_bool("SIGNUP_ENABLED", True)
 
-# Failed-login throttling (django-axes): 5 failures of one email from one address lock
-# that pair out for 15 minutes; a successful login resets the count.
+# Failed-login throttling (django-axes, accounts.login_throttle): 5 failures of one email
+# from one address lock that pair out for 15 minutes, and LOGIN_FAILURES_PER_ADDRESS
+# failures from one address, over any emails, lock the address; a successful login clears
+# its own email's failures. Emails are counted lower-cased.
+AXES_HANDLER = "accounts.login_throttle.LoginThrottleHandler"
 AXES_FAILURE_LIMIT = 5
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The order matters to LoginThrottleHandler: the account's counter, then the address's.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_USERNAME_CALLABLE = "accounts.login_throttle.axes_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.login_throttle.client_address"
 # Django's AuthenticationForm posts the email as "username" (axes would look for "email").
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
@@ -320,7 +327,8 @@ SPECTACULAR_SETTINGS = {
 
 # --- Security (production sets DEBUG=false, which is the default) -------------------------
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -158,6 +158,9 @@ class RoleField(serializers.ChoiceField):
 
 
 class ProjectMembersApi(OrganizationScopedApi):
+    """Who may change whom (OWNER only by an OWNER, nobody their own role, never the last
+    OWNER) is services.member_change_refusal's, acting as the key's creator."""
+
     write_roles = {"POST": MANAGER_ROLES, "PUT": MANAGER_ROLES, "DELETE": MANAGER_ROLES}
 
     class InputSerializer(serializers.Serializer):
@@ -169,12 +172,18 @@ class ProjectMembersApi(OrganizationScopedApi):
         return Response({"members": members})
 
     def post(self, request, org_id, project_id):
-        services.member_add(organization=self.project.organization, **self._input(request.data))
+        services.member_add(
+            actor=request.auth.created_by,
+            organization=self.project.organization,
+            **self._input(request.data),
+        )
         return Response({"message": "User added to the project successfully."})
 
     def put(self, request, org_id, project_id):
         services.member_set_role(
-            organization=self.project.organization, **self._input(request.data)
+            actor=request.auth.created_by,
+            organization=self.project.organization,
+            **self._input(request.data),
         )
         return Response({"message": "User role updated successfully."})
 
@@ -182,7 +191,9 @@ class ProjectMembersApi(OrganizationScopedApi):
         email = request.query_params.get("email") or (request.data or {}).get("email")
         if not email:
             raise exceptions.ValidationError({"email": ["This field is required."]})
-        services.member_remove(organization=self.project.organization, email=email)
+        services.member_remove(
+            actor=request.auth.created_by, organization=self.project.organization, email=email
+        )
         return Response({"message": "Member removed from the project successfully."})
 
     def _input(self, data) -> dict:

@@ -114,7 +114,9 @@ def test_it_refuses_writes_once_the_creator_is_a_reader(alice):
     patch = {"description": "by dana"}
     assert dana.client().patch(dana.project_url, patch, format="json").status_code == 200
 
-    member_set_role(organization=alice.organization, email="dana@example.com", role=Role.READER)
+    member_set_role(
+        actor=alice.user, organization=alice.organization, email="dana@example.com", role="READER"
+    )
     response = dana.client().patch(dana.project_url, patch, format="json")
 
     assert response.status_code == 403 and "READER" in response.json()["detail"]
@@ -124,7 +126,7 @@ def test_it_refuses_a_removed_member_s_key(alice):
     dana = Tenant("dana@example.com", "MEMBER", project=alice.project)
     warm(dana)
 
-    member_remove(organization=alice.organization, email="dana@example.com")
+    member_remove(actor=alice.user, organization=alice.organization, email="dana@example.com")
 
     assert dana.client().get(PING).status_code == 401
 

@@ -160,3 +160,56 @@ def test_signup_can_be_turned_off(client, db):
 
 def test_login_links_to_signup_when_enabled(client, db):
     assert 'href="/signup/"' in client.get("/login/").content.decode()
+
+
+# --- emails ignore case ------------------------------------------------------------------------
+
+
+def test_login_ignores_the_case_of_the_email(client, carol):
+    response = login(client, "  CAROL@Example.COM ", PASSWORD)
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(carol.pk)
+
+
+def test_failures_in_any_case_share_one_counter(client, carol):
+    for email in [
+        "CAROL@example.com",
+        "Carol@Example.com",
+        "carol@EXAMPLE.com",
+        "carol@example.com",
+    ]:
+        assert login(client, email, "wrong").status_code == 200
+    assert login(client, "CAROL@EXAMPLE.COM", "wrong").status_code == 429
+
+
+# --- throttling per address, across accounts -------------------------------------------------
+
+
+def fail_over_many_accounts(client, count: int, **extra) -> None:
+    for n in range(count):
+        assert login(client, f"guess{n}@example.com", "wrong", **extra).status_code == 200
+
+
+def test_failures_over_many_accounts_lock_the_address(client, carol):
+    fail_over_many_accounts(client, 19)
+    locked = login(client, "guess19@example.com", "wrong")
+    assert locked.status_code == 429
+    assert "from your address, for several accounts" in locked.content.decode()
+    assert login(client, "carol@example.com", PASSWORD).status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_success_does_not_clear_the_address_s_failures_on_other_accounts(client, carol):
+    fail_over_many_accounts(client, 19)
+    assert login(client, "carol@example.com", PASSWORD).status_code == 302
+    client.post("/logout/")
+    assert login(client, "guess19@example.com", "wrong").status_code == 429
+
+
+def test_behind_a_proxy_the_address_is_the_forwarded_one(client, carol, settings):
+    settings.BEHIND_PROXY = True
+    fail_over_many_accounts(client, 19, HTTP_X_FORWARDED_FOR="203.0.113.1")
+    login(client, "guess19@example.com", "wrong", HTTP_X_FORWARDED_FOR="203.0.113.1")
+    forged = {"HTTP_X_FORWARDED_FOR": "198.51.100.7, 203.0.113.1"}  # the proxy appends the real one
+    assert login(client, "carol@example.com", PASSWORD, **forged).status_code == 429
+    other = {"HTTP_X_FORWARDED_FOR": "203.0.113.2"}
+    assert login(client, "carol@example.com", PASSWORD, **other).status_code == 302

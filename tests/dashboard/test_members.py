@@ -127,7 +127,7 @@ def test_it_shows_service_errors_as_form_errors(alice_client, alice, htmx):
     response = alice_client.post(url("dashboard-member-role", alice), body, **htmx)
     html = response.content.decode()
     assert response.status_code == 200 and 'class="form-errors" role="alert"' in html
-    assert "An organization needs at least one OWNER" in html
+    assert "Nobody changes their own role" in html
     assert Membership.objects.get(user=alice.user).role == Role.OWNER
 
 
