@@ -30,6 +30,7 @@ from memories.models import (
     MemoryHistory,
     MemoryState,
 )
+from memories.services.limits import MemoryTooLarge, memory_metadata_check, memory_text_check
 from memories.services.moderation_checks import (
     feedback_flag_open,
     memories_flags_check,
@@ -122,6 +123,9 @@ def entities_upsert(
 
 def memories_add_verbatim(*, project: Project, new: NewMemories, actor: Actor) -> Event:
     """Store each text as a memory (infer=false), skipping texts the scope already holds."""
+    for text in new.texts:
+        memory_text_check(text, name="memory text")
+    memory_metadata_check(new.metadata)
     existing = dict(
         Memory.objects.filter(project=project, hash__in=[text_hash(t) for t in new.texts])
         .filter(_scope_q(new.scope))
@@ -235,12 +239,15 @@ def memory_update(
         raise MemoryRuleError(
             f"Memory {memory.id} is immutable: it cannot be updated. Delete it and add a new one."
         )
+    if text is not None:
+        memory_text_check(text)
     old_text = memory.text
     if text is not None and text != memory.text:
         memory.text, memory.hash = text, text_hash(text)
         memory.embedding = vector if vector is not None else embeddings.embed_texts([text])[0]
     if metadata is not UNSET:
         memory.metadata = merge_patch(memory.metadata, metadata)
+        memory_metadata_check(memory.metadata)  # what is stored: the patch merged in
     if expiration_date is not UNSET:
         memory.expiration_date = expiration_date
     if created_at is not None:
@@ -331,18 +338,24 @@ def entity_delete(*, entity: Entity) -> int:
 
 def memories_batch_update(*, project: Project, items: list[dict], actor: Actor) -> int:
     """Update up to 1000 memories atomically: all exist and are mutable, or nothing changes."""
+    for index, item in enumerate(items):  # before anything is embedded or written
+        if item.get("text") is not None:
+            memory_text_check(item["text"], name=f"memories[{index}].text")
     by_id = _memories_by_id(project=project, ids=[item["memory_id"] for item in items])
     texts = [item["text"] for item in items if item.get("text") is not None]
     vectors = dict(zip(texts, embeddings.embed_texts(texts), strict=True)) if texts else {}
     with transaction.atomic():
-        for item in items:
-            memory_update(
-                memory=by_id[item["memory_id"]],
-                actor=actor,
-                text=item.get("text"),
-                metadata=item.get("metadata", UNSET),
-                vector=vectors.get(item.get("text")),
-            )
+        for index, item in enumerate(items):
+            try:
+                memory_update(
+                    memory=by_id[item["memory_id"]],
+                    actor=actor,
+                    text=item.get("text"),
+                    metadata=item.get("metadata", UNSET),
+                    vector=vectors.get(item.get("text")),
+                )
+            except MemoryTooLarge as error:  # say which item: its merged metadata is too large
+                raise MemoryTooLarge(f"memories[{index}].{error}") from None
     return len(items)
 
 
