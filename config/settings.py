@@ -307,6 +307,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 5 * 1024 * 1024)
 MEMORY_TEXT_MAX_CHARS = env_int("MEMORY_TEXT_MAX_CHARS", 10_000)
 # The largest metadata object one memory may hold, counted as characters of compact JSON.
 MEMORY_METADATA_MAX_CHARS = env_int("MEMORY_METADATA_MAX_CHARS", 20_000)
+# History rows kept per memory: its first ADD and the newest others (older ones are pruned as a
+# new row is written), so neither a memory's history nor its history page grows without bound.
+MEMORY_HISTORY_MAX_ENTRIES = env_int("MEMORY_HISTORY_MAX_ENTRIES", 100)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Engram API",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -102,6 +103,18 @@ def history_entry(memory: Memory, *, event: str, old: str | None, actor: Actor, 
         actor_api_key=actor.api_key,
         actor_user=actor.user,
     )
+
+
+def history_write(memory: Memory, *, event: str, old: str | None, actor: Actor, messages=None):
+    """Save a history row for a change of an existing memory, then prune the memory's history
+    to MEMORY_HISTORY_MAX_ENTRIES rows: its first ADD (where it came from) and the newest others.
+    Inside the caller's transaction; the (memory, created_at) index bounds both reads."""
+    history_entry(memory, event=event, old=old, actor=actor, messages=messages).save()
+    newest_kept = max(settings.MEMORY_HISTORY_MAX_ENTRIES - 1, 1)  # besides the first ADD
+    rows = MemoryHistory.objects.filter(memory_id=memory.pk)
+    newest = rows.order_by("-created_at", "-id").values("pk")[:newest_kept]
+    first_add = rows.filter(event=HistoryEvent.ADD).order_by("created_at", "id").values("pk")[:1]
+    rows.exclude(pk__in=newest).exclude(pk__in=first_add).delete()
 
 
 def entities_upsert(
@@ -253,7 +266,7 @@ def memory_update(
     if created_at is not None:
         memory.created_at = created_at
     memory.save()
-    history_entry(memory, event=HistoryEvent.UPDATE, old=old_text, actor=actor).save()
+    history_write(memory, event=HistoryEvent.UPDATE, old=old_text, actor=actor)
     if memory.text != old_text:
         memory_flags_check(memory=memory)
     memory_changes_notify(
@@ -268,7 +281,7 @@ def memory_archive(*, memory: Memory, actor: Actor) -> Memory:
     its history and webhooks say DELETE, as for a deletion."""
     memory.state = MemoryState.ARCHIVED
     memory.save(update_fields=["state", "updated_at"])
-    history_entry(memory, event=HistoryEvent.DELETE, old=memory.text, actor=actor).save()
+    history_write(memory, event=HistoryEvent.DELETE, old=memory.text, actor=actor)
     memory_changes_notify(
         project=memory.project, results=[_result(memory.id, memory.text, "DELETE")]
     )
