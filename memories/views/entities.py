@@ -221,11 +221,11 @@ def memory_remove(request, org_id: str, project_id: str, entity_type: str, name:
 @project_view
 @require_safe
 def memory_history(request, org_id: str, project_id: str, entity_type: str, name: str, memory_id):
-    """The memory's timeline: old -> new, event, who and when."""
+    """The memory's timeline: old -> new, event, who and when (the newest PAGE_SIZE entries)."""
     entity = _entity_or_404(request, entity_type, name)
     memory = _memory_or_404(request, entity, memory_id)
-    timeline = list(memory_timeline(project=request.project, memory=memory))
+    timeline, older = memory_timeline(project=request.project, memory=memory, limit=PAGE_SIZE)
     if request.htmx:
-        context = {"entity": entity, "memory": memory, "timeline": timeline}
+        context = {"entity": entity, "memory": memory, "timeline": timeline, "older": older}
         return render(request, f"{DETAIL}#memory-history", context)
-    return _detail(request, entity, history_of=memory.id, timeline=timeline)
+    return _detail(request, entity, history_of=memory.id, timeline=timeline, older=older)

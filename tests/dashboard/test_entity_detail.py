@@ -274,6 +274,24 @@ def test_it_shows_the_history_timeline(alice_client, alice, htmx):
     assert "<del>likes &lt;b&gt;tea&lt;/b&gt;</del> → <ins>loves tea</ins>" in html
 
 
+def test_it_shows_only_the_newest_history_entries(alice_client, alice, htmx):
+    (memory,) = add(alice, "likes tea")
+    start = memory.history.get().created_at
+    MemoryHistory.objects.bulk_create(
+        MemoryHistory(
+            project=alice.project,
+            memory=memory,
+            event=HistoryEvent.UPDATE,
+            new_memory=f"v{n:03}",
+            created_at=start + datetime.timedelta(seconds=n + 1),
+        )
+        for n in range(60)
+    )
+    html = alice_client.get(memory_url(alice, memory, "history"), **htmx).content.decode()
+    assert html.count("<li>") == 50 and "Older entries are not shown" in html
+    assert "v010" in html and "v009" not in html and html.index("v010") < html.index("v059")
+
+
 def test_it_shows_the_history_without_javascript(alice_client, alice):
     (memory,) = add(alice, "likes tea")
     html = alice_client.get(memory_url(alice, memory, "history")).content.decode()
