@@ -319,6 +319,18 @@ AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 30)
 # Bodies past this size answer 413 (the SDKs raise MemoryQuotaExceededError).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 5 * 1024 * 1024)
 
+# --- Memory sizes -------------------------------------------------------------------------
+# The longest text one memory may hold, in characters (not bytes), wherever it comes from: add
+# (infer=false stores each message as one memory), update, batch update, the dashboard, import
+# and the facts an extraction writes. A memory is a fact or a note: 10,000 characters is a few
+# pages, while the embedding model reads only the first ~256 tokens of it anyway.
+MEMORY_TEXT_MAX_CHARS = env_int("MEMORY_TEXT_MAX_CHARS", 10_000)
+# The largest metadata object one memory may hold, counted as characters of compact JSON.
+MEMORY_METADATA_MAX_CHARS = env_int("MEMORY_METADATA_MAX_CHARS", 20_000)
+# History rows kept per memory: its first ADD and the newest others (older ones are pruned as a
+# new row is written), so neither a memory's history nor its history page grows without bound.
+MEMORY_HISTORY_MAX_ENTRIES = env_int("MEMORY_HISTORY_MAX_ENTRIES", 100)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Engram API",
     "DESCRIPTION": "Self-hosted memory platform, wire-compatible with the mem0ai SDKs.",

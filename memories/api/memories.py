@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from accounts.api.base import ProjectScopedApi
 from config.after_response import after_response
 from memories.api.inputs import (
+    DEFAULT_PAGE_SIZE,
     ENTITY_ID_FIELDS,
     BadRequest,
     ShallowFieldsSerializer,
@@ -23,7 +24,7 @@ from memories.api.inputs import (
     reject_unstorable,
 )
 from memories.api.outputs import history_output, memory_output
-from memories.api.pagination import paginate
+from memories.api.pagination import paginate, paginated_list
 from memories.filters import normalize_filters
 from memories.messages import message_text
 from memories.models import EventStatus
@@ -301,9 +302,17 @@ def update_changes(body: dict) -> dict:
 
 
 class MemoryHistoryApi(ProjectScopedApi):
-    """`GET /v1/memories/{id}/history/`: oldest first."""
+    """`GET /v1/memories/{id}/history/`: oldest first, a bare list (what the SDKs expect), in
+    pages of `page_size` (100 by default, which holds a whole history at the default
+    MEMORY_HISTORY_MAX_ENTRIES); `Link` and `X-Total-Count` headers point to the other pages."""
 
     def get(self, request, memory_id):
         memory = memory_or_404(request, memory_id)
-        entries = memory_history(project=request.auth.project, memory=memory)
-        return Response([history_output(entry) for entry in entries])
+        page, page_size = page_params(request) or (1, DEFAULT_PAGE_SIZE)
+        return paginated_list(
+            request,
+            memory_history(project=request.auth.project, memory=memory),
+            page=page,
+            page_size=page_size,
+            serialize=history_output,
+        )

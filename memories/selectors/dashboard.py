@@ -69,8 +69,14 @@ def entity_memories(*, project: Project, entity: Entity, q: str = "") -> QuerySe
     return memories.order_by("-created_at", "-id")
 
 
-def memory_timeline(*, project: Project, memory: Memory) -> QuerySet[MemoryHistory]:
-    """The memory's history, oldest first, with the acting user and API key joined in."""
-    return memory_history(project=project, memory=memory).select_related(
-        "actor_user", "actor_api_key"
+def memory_timeline(
+    *, project: Project, memory: Memory, limit: int = 100
+) -> tuple[list[MemoryHistory], bool]:
+    """The newest `limit` entries of the memory's history, shown oldest first, with the acting
+    user and API key joined in; and whether older entries were left out (one query)."""
+    newest = list(
+        memory_history(project=project, memory=memory)
+        .select_related("actor_user", "actor_api_key")
+        .reverse()[: limit + 1]
     )
+    return newest[:limit][::-1], len(newest) > limit

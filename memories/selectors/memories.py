@@ -39,7 +39,8 @@ def memory_list(*, project: Project, where: Q) -> QuerySet[Memory]:
 
 
 def memory_history(*, project: Project, memory: Memory) -> QuerySet[MemoryHistory]:
-    return MemoryHistory.objects.filter(project=project, memory=memory).order_by("created_at")
+    """Oldest first; the id breaks ties so pages never overlap."""
+    return MemoryHistory.objects.filter(project=project, memory=memory).order_by("created_at", "id")
 
 
 def entity_list(*, project: Project) -> QuerySet[Entity]:

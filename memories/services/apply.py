@@ -13,6 +13,7 @@ from memories.services.memories import (
     Actor,
     entities_upsert,
     history_entry,
+    history_write,
     text_hash,
 )
 from memories.services.moderation_checks import memory_flags_check
@@ -84,7 +85,7 @@ def _update(target: Memory, decision: Decision, vector, actor, messages) -> dict
         target.categories = sorted(set(target.categories) | set(decision.fact.categories))
         target.subject = decision.fact.subject or target.subject
     target.save()
-    history_entry(target, event=HistoryEvent.UPDATE, old=old, actor=actor, messages=messages).save()
+    history_write(target, event=HistoryEvent.UPDATE, old=old, actor=actor, messages=messages)
     memory_flags_check(memory=target)
     result = _result(target.id, "UPDATE", target.text)
     return {**result, "previous_memory": old, "categories": target.categories}

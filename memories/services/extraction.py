@@ -23,12 +23,13 @@ from django.utils import timezone
 from accounts.models import Project
 from memories import embeddings
 from memories.extraction.decide import Decision, Known, decide, forget_requests
-from memories.extraction.facts import ExtractionOptions, extract
+from memories.extraction.facts import ExtractionOptions, NewFact, extract
 from memories.extraction.llm import LLMError, LLMUnavailable, Usage
 from memories.messages import normalized
 from memories.models import Event, EventStatus
 from memories.selectors.search import memory_nearest
 from memories.services.apply import apply_decisions
+from memories.services.limits import memory_text_fits
 
 logger = logging.getLogger(__name__)
 CANDIDATES_PER_FACT = 5
@@ -122,6 +123,7 @@ def plan_event(event: Event) -> Plan:
     """Everything slow, outside any transaction: facts, embeddings, neighbours, decisions."""
     messages = normalized(event.payload.get("messages") or [])
     extracted = extract(messages, extraction_options(event))
+    extracted.facts = _fitting(event, extracted.facts)
     forgets = forget_requests(messages)
     texts = [fact.text for fact in extracted.facts] + forgets
     vectors = dict(zip(texts, embeddings.embed_texts(texts), strict=True)) if texts else {}
@@ -129,11 +131,27 @@ def plan_event(event: Event) -> Plan:
     close = [closest_memories(event.project, scope, vectors[t]) for t in texts]
     split = len(extracted.facts)
     decisions, usage = decide(extracted.facts, close[:split], close[split:], forgets)
+    writes = {"ADD", "UPDATE"}
+    decisions = [d for d in decisions if d.event not in writes or memory_text_fits(d.text)]
     usage.add(extracted.usage)
     missing = [d.text for d in decisions if d.event in {"ADD", "UPDATE"} and d.text not in vectors]
     if missing:
         vectors.update(zip(missing, embeddings.embed_texts(missing), strict=True))
     return Plan(decisions=decisions, vectors=vectors, usage=usage)
+
+
+def _fitting(event: Event, facts: list[NewFact]) -> list[NewFact]:
+    """The facts short enough to be a memory (MEMORY_TEXT_MAX_CHARS): a message may be longer
+    than a memory, and an extractor may hand back a whole long message as one "fact"."""
+    kept = [fact for fact in facts if memory_text_fits(fact.text)]
+    if len(kept) < len(facts):
+        logger.warning(
+            "event %s: %d extracted facts over %d characters were not stored",
+            event.pk,
+            len(facts) - len(kept),
+            settings.MEMORY_TEXT_MAX_CHARS,
+        )
+    return kept
 
 
 def closest_memories(project: Project, scope: dict, vector: list[float]) -> list[Known]:

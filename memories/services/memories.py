@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -31,6 +32,7 @@ from memories.models import (
     MemoryState,
 )
 from memories.services.events import event_create_once
+from memories.services.limits import MemoryTooLarge, memory_metadata_check, memory_text_check
 from memories.services.moderation_checks import (
     feedback_flag_open,
     memories_flags_check,
@@ -104,6 +106,18 @@ def history_entry(memory: Memory, *, event: str, old: str | None, actor: Actor, 
     )
 
 
+def history_write(memory: Memory, *, event: str, old: str | None, actor: Actor, messages=None):
+    """Save a history row for a change of an existing memory, then prune the memory's history
+    to MEMORY_HISTORY_MAX_ENTRIES rows: its first ADD (where it came from) and the newest others.
+    Inside the caller's transaction; the (memory, created_at) index bounds both reads."""
+    history_entry(memory, event=event, old=old, actor=actor, messages=messages).save()
+    newest_kept = max(settings.MEMORY_HISTORY_MAX_ENTRIES - 1, 1)  # besides the first ADD
+    rows = MemoryHistory.objects.filter(memory_id=memory.pk)
+    newest = rows.order_by("-created_at", "-id").values("pk")[:newest_kept]
+    first_add = rows.filter(event=HistoryEvent.ADD).order_by("created_at", "id").values("pk")[:1]
+    rows.exclude(pk__in=newest).exclude(pk__in=first_add).delete()
+
+
 def entities_upsert(
     *, project: Project, scope: dict[str, str | None], metadata: dict | None = None
 ) -> None:
@@ -123,6 +137,9 @@ def entities_upsert(
 
 def memories_add_verbatim(*, project: Project, new: NewMemories, actor: Actor) -> Event:
     """Store each text as a memory (infer=false), skipping texts the scope already holds."""
+    for text in new.texts:
+        memory_text_check(text, name="memory text")
+    memory_metadata_check(new.metadata)
     existing = dict(
         Memory.objects.filter(project=project, hash__in=[text_hash(t) for t in new.texts])
         .filter(_scope_q(new.scope))
@@ -234,18 +251,21 @@ def memory_update(
         raise MemoryRuleError(
             f"Memory {memory.id} is immutable: it cannot be updated. Delete it and add a new one."
         )
+    if text is not None:
+        memory_text_check(text)
     old_text = memory.text
     if text is not None and text != memory.text:
         memory.text, memory.hash = text, text_hash(text)
         memory.embedding = vector if vector is not None else embeddings.embed_texts([text])[0]
     if metadata is not UNSET:
         memory.metadata = merge_patch(memory.metadata, metadata)
+        memory_metadata_check(memory.metadata)  # what is stored: the patch merged in
     if expiration_date is not UNSET:
         memory.expiration_date = expiration_date
     if created_at is not None:
         memory.created_at = created_at
     memory.save()
-    history_entry(memory, event=HistoryEvent.UPDATE, old=old_text, actor=actor).save()
+    history_write(memory, event=HistoryEvent.UPDATE, old=old_text, actor=actor)
     if memory.text != old_text:
         memory_flags_check(memory=memory)
     memory_changes_notify(
@@ -260,7 +280,7 @@ def memory_archive(*, memory: Memory, actor: Actor) -> Memory:
     its history and webhooks say DELETE, as for a deletion."""
     memory.state = MemoryState.ARCHIVED
     memory.save(update_fields=["state", "updated_at"])
-    history_entry(memory, event=HistoryEvent.DELETE, old=memory.text, actor=actor).save()
+    history_write(memory, event=HistoryEvent.DELETE, old=memory.text, actor=actor)
     memory_changes_notify(
         project=memory.project, results=[_result(memory.id, memory.text, "DELETE")]
     )
@@ -330,18 +350,24 @@ def entity_delete(*, entity: Entity) -> int:
 
 def memories_batch_update(*, project: Project, items: list[dict], actor: Actor) -> int:
     """Update up to 1000 memories atomically: all exist and are mutable, or nothing changes."""
+    for index, item in enumerate(items):  # before anything is embedded or written
+        if item.get("text") is not None:
+            memory_text_check(item["text"], name=f"memories[{index}].text")
     by_id = _memories_by_id(project=project, ids=[item["memory_id"] for item in items])
     texts = [item["text"] for item in items if item.get("text") is not None]
     vectors = dict(zip(texts, embeddings.embed_texts(texts), strict=True)) if texts else {}
     with transaction.atomic():
-        for item in items:
-            memory_update(
-                memory=by_id[item["memory_id"]],
-                actor=actor,
-                text=item.get("text"),
-                metadata=item.get("metadata", UNSET),
-                vector=vectors.get(item.get("text")),
-            )
+        for index, item in enumerate(items):
+            try:
+                memory_update(
+                    memory=by_id[item["memory_id"]],
+                    actor=actor,
+                    text=item.get("text"),
+                    metadata=item.get("metadata", UNSET),
+                    vector=vectors.get(item.get("text")),
+                )
+            except MemoryTooLarge as error:  # say which item: its merged metadata is too large
+                raise MemoryTooLarge(f"memories[{index}].{error}") from None
     return len(items)
 
 

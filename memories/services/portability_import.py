@@ -29,6 +29,7 @@ from config.errors import DomainError
 from memories import embeddings
 from memories.models import Entity, Event, Feedback, Memory, MemoryHistory
 from memories.models_webhooks import Webhook, new_webhook_id
+from memories.services.limits import MemoryTooLarge, memory_metadata_check, memory_text_check
 from memories.services.portability import (
     BATCH_SIZE,
     ENTITY_FIELDS,
@@ -60,6 +61,8 @@ class ImportResult:
     remapped: int = 0
     reembedded: int = 0
     skipped: int = 0
+    # Why each memory over the size limits (memories.services.limits) was not imported.
+    too_large: list[str] = field(default_factory=list)
     # (webhook_id, new secret) of each webhook created by the import.
     webhook_secrets: list[tuple[str, str]] = field(default_factory=list)
 
@@ -68,6 +71,7 @@ class ImportResult:
             f"imported {summary(self.counts)} into {self.project.public_id}; "
             f"{self.remapped:,} ids remapped, {self.reembedded:,} memories re-embedded, "
             f"{self.skipped:,} records skipped"
+            + (f" ({len(self.too_large):,} too large)" if self.too_large else "")
         )
 
 
@@ -250,6 +254,7 @@ class _Importer:
         _upsert(Entity, objs, unique_fields=unique, update_fields=list(ENTITY_FIELDS))
 
     def _memories(self, batch: list[dict]) -> None:
+        batch = [record for record in batch if self._fits(record)]
         ids = self._free_ids(Memory, [uuid.UUID(r["id"]) for r in batch])
         self.memory_ids.update({old: new for old, new in ids.items() if old != new})
         vectors = [self._vector(r) for r in batch]
@@ -273,6 +278,18 @@ class _Importer:
             if record.get("replaced_by"):
                 self.replaced_by.append((new_id, uuid.UUID(record["replaced_by"])))
         _upsert(Memory, objs, unique_fields=["id"], update_fields=[*MEMORY_FIELDS, "embedding"])
+
+    def _fits(self, record: dict) -> bool:
+        """A memory over the size limits is skipped and reported, not imported: the limits hold
+        for every memory, however it arrives. Its history and feedback are skipped with it."""
+        try:
+            memory_text_check(record.get("text") or "")
+            memory_metadata_check(record.get("metadata"))
+        except MemoryTooLarge as error:
+            self.result.skipped += 1
+            self.result.too_large.append(f"memory {record.get('id')}: {error}")
+            return False
+        return True
 
     def _vector(self, record: dict) -> list[float] | None:
         vector = record.get("embedding")

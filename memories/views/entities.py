@@ -20,6 +20,7 @@ from memories.selectors.dashboard import (
     memory_timeline,
 )
 from memories.selectors.memories import entity_get, memory_get
+from memories.services.limits import MemoryTooLarge
 from memories.services.memories import (
     Actor,
     MemoryRuleError,
@@ -145,19 +146,23 @@ def memory_add(request, org_id: str, project_id: str, entity_type: str, name: st
     """Add a memory by hand in the entity's scope; htmx gets the refreshed `#memory-rows`."""
     entity = _entity_or_404(request, entity_type, name)
     form = MemoryTextForm(request.POST)
+    if form.is_valid():
+        scope = dict.fromkeys(ENTITY_FIELDS.values())
+        scope[ENTITY_FIELDS[entity.type]] = entity.name
+        try:
+            memories_add_verbatim(
+                project=request.project,
+                new=NewMemories(texts=[form.cleaned_data["text"]], scope=scope),
+                actor=Actor(user=request.user),
+            )
+        except MemoryTooLarge as error:
+            form.add_error("text", str(error))
     if not form.is_valid():
         if request.htmx:
             context = {"entity": entity, "add_form": form}
             response = render(request, f"{DETAIL}#add-memory", context)
             return reswap(retarget(response, "#add-memory"), "outerHTML")
         return _detail(request, entity, add_form=form)
-    scope = dict.fromkeys(ENTITY_FIELDS.values())
-    scope[ENTITY_FIELDS[entity.type]] = entity.name
-    memories_add_verbatim(
-        project=request.project,
-        new=NewMemories(texts=[form.cleaned_data["text"]], scope=scope),
-        actor=Actor(user=request.user),
-    )
     if request.htmx:
         return _detail(request, entity, template=f"{DETAIL}#memory-rows")
     return redirect("dashboard-entity-detail", org_id, project_id, entity_type, name)
@@ -187,6 +192,8 @@ def memory_edit(request, org_id: str, project_id: str, entity_type: str, name: s
             memory = memory_update(
                 memory=memory, actor=Actor(user=request.user), text=form.cleaned_data["text"]
             )
+        except MemoryTooLarge as error:
+            form.add_error("text", str(error))
         except MemoryRuleError as error:
             form.add_error(None, str(error))
         else:
@@ -214,11 +221,11 @@ def memory_remove(request, org_id: str, project_id: str, entity_type: str, name:
 @project_view
 @require_safe
 def memory_history(request, org_id: str, project_id: str, entity_type: str, name: str, memory_id):
-    """The memory's timeline: old -> new, event, who and when."""
+    """The memory's timeline: old -> new, event, who and when (the newest PAGE_SIZE entries)."""
     entity = _entity_or_404(request, entity_type, name)
     memory = _memory_or_404(request, entity, memory_id)
-    timeline = list(memory_timeline(project=request.project, memory=memory))
+    timeline, older = memory_timeline(project=request.project, memory=memory, limit=PAGE_SIZE)
     if request.htmx:
-        context = {"entity": entity, "memory": memory, "timeline": timeline}
+        context = {"entity": entity, "memory": memory, "timeline": timeline, "older": older}
         return render(request, f"{DETAIL}#memory-history", context)
-    return _detail(request, entity, history_of=memory.id, timeline=timeline)
+    return _detail(request, entity, history_of=memory.id, timeline=timeline, older=older)

@@ -232,6 +232,37 @@ def test_it_rerenders_the_add_form_on_errors(alice_client, alice, htmx):
     assert 'id="add-memory"' in response.content.decode()
 
 
+def test_it_refuses_an_edit_over_the_text_limit_with_a_form_error(
+    alice_client, alice, htmx, settings
+):
+    settings.MEMORY_TEXT_MAX_CHARS = 12
+    (memory,) = add(alice, "likes tea")
+    at_limit = alice_client.post(
+        memory_url(alice, memory, "edit"), {"text": "我喜欢印度菜" * 2}, **htmx
+    )
+    over = alice_client.post(
+        memory_url(alice, memory, "edit"), {"text": "我喜欢印度菜" * 3}, **htmx
+    )
+    assert at_limit.status_code == 200 and 'class="memory card"' in at_limit.content.decode()
+    html = over.content.decode()
+    assert over.status_code == 200 and 'class="memory card memory-edit"' in html
+    assert "18 characters, over the limit of 12 characters per memory." in html
+    memory.refresh_from_db()
+    assert memory.text == "我喜欢印度菜" * 2
+
+
+def test_it_refuses_an_add_over_the_text_limit_with_a_form_error(
+    alice_client, alice, htmx, settings
+):
+    settings.MEMORY_TEXT_MAX_CHARS = 12
+    add(alice, "likes tea")
+    response = alice_client.post(add_url(alice), {"text": "我喜欢印度菜" * 3}, **htmx)
+    html = response.content.decode()
+    assert response.status_code == 200 and response["HX-Retarget"] == "#add-memory"
+    assert "18 characters, over the limit of 12 characters per memory." in html
+    assert not Memory.objects.filter(text__startswith="我").exists()
+
+
 def test_it_shows_the_history_timeline(alice_client, alice, htmx):
     (memory,) = add(alice, "likes <b>tea</b>")
     alice_client.post(memory_url(alice, memory, "edit"), {"text": "loves tea"}, **htmx)
@@ -241,6 +272,24 @@ def test_it_shows_the_history_timeline(alice_client, alice, htmx):
     assert html.index("ADD") < html.index("UPDATE")
     assert f"API key eg_{alice.api_key.prefix}_…" in html and "alice@example.com" in html
     assert "<del>likes &lt;b&gt;tea&lt;/b&gt;</del> → <ins>loves tea</ins>" in html
+
+
+def test_it_shows_only_the_newest_history_entries(alice_client, alice, htmx):
+    (memory,) = add(alice, "likes tea")
+    start = memory.history.get().created_at
+    MemoryHistory.objects.bulk_create(
+        MemoryHistory(
+            project=alice.project,
+            memory=memory,
+            event=HistoryEvent.UPDATE,
+            new_memory=f"v{n:03}",
+            created_at=start + datetime.timedelta(seconds=n + 1),
+        )
+        for n in range(60)
+    )
+    html = alice_client.get(memory_url(alice, memory, "history"), **htmx).content.decode()
+    assert html.count("<li>") == 50 and "Older entries are not shown" in html
+    assert "v010" in html and "v009" not in html and html.index("v010") < html.index("v059")
 
 
 def test_it_shows_the_history_without_javascript(alice_client, alice):

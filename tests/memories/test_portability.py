@@ -248,3 +248,25 @@ def test_the_export_command_reads_one_snapshot_outside_a_transaction(world, caps
 
     lines = records(capsys.readouterr().out)
     assert [r.get("type") for r in lines].count("memory") == 3
+
+
+def test_the_import_skips_and_reports_memories_over_the_size_limit(
+    world, alice, capsys, tmp_path, settings
+):
+    path = tmp_path / "p.jsonl"
+    path.write_text(export(world))
+    tea = Memory.objects.get(project=world, text="I like green tea")
+    settings.MEMORY_TEXT_MAX_CHARS = len("I live in Paris")  # tea is one character over
+
+    call_command("import_project", str(path), "--project-name", "limited")
+
+    imported = Project.objects.get(name="limited")
+    texts = set(Memory.objects.filter(project=imported).values_list("text", flat=True))
+    assert texts == {"I live in Paris", "a run memory"}
+    assert not MemoryHistory.objects.filter(project=imported, memory_id=tea.id).exists()
+    err = capsys.readouterr().err
+    assert (
+        f"not imported, too large: memory {tea.id}: text: 16 characters, over the limit of 15 "
+        "characters per memory." in err
+    )
+    assert "records skipped (1 too large)" in err

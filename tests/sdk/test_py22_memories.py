@@ -220,6 +220,26 @@ def test_history_is_a_list_oldest_first_add_then_update(memory_client):
     assert history[1]["new_memory"] == "Drinks tea"
 
 
+def test_history_stays_a_list_of_the_first_page_of_a_long_history(memory_client, settings):
+    settings.MEMORY_HISTORY_MAX_ENTRIES = 1000
+    memory_id = remember(memory_client, "Drinks coffee")
+    for n in range(101):
+        memory_client.update(memory_id, text=f"Drinks tea {n}")
+
+    history = memory_client.history(memory_id)
+
+    assert isinstance(history, list) and len(history) == 100
+    assert history[0]["event"] == "ADD" and history[-1]["new_memory"] == "Drinks tea 98"
+
+
+def test_update_over_the_text_limit_is_a_validation_error_naming_it(memory_client, settings):
+    settings.MEMORY_TEXT_MAX_CHARS = 12
+    memory_id = remember(memory_client, "我喜欢印度菜" * 2)
+
+    with pytest.raises(ValidationError, match="18 characters, over the limit of 12"):
+        memory_client.update(memory_id, text="我喜欢印度菜" * 3)
+
+
 # --- delete / delete_all (5.7, 5.8) ---------------------------------------------------------
 
 

@@ -38,6 +38,8 @@ class Command(BaseCommand):
                     result = self._import(lines, org, project_name, target, reembed)
         except (OSError, ValueError, PortabilityError) as error:
             raise CommandError(str(error)) from error
+        for reason in result.too_large:
+            self.stderr.write(f"not imported, too large: {reason}")
         for webhook_id, secret in result.webhook_secrets:
             self.stderr.write(f"webhook {webhook_id}: new signing secret {secret}")
         self.stderr.write(result.summary())

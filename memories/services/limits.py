@@ -1,0 +1,42 @@
+"""The size rules of what a memory holds, checked by every service that writes one.
+
+The numbers are settings (MEMORY_TEXT_MAX_CHARS, MEMORY_METADATA_MAX_CHARS), read at call time
+so an operator's change applies without touching code. Lengths count characters, not bytes:
+"我喜欢印度菜" is 6, as a user counts it.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+
+from config.errors import DomainError
+
+
+class MemoryTooLarge(DomainError):
+    """A memory's text or metadata is over its limit; the message names both numbers."""
+
+
+def memory_text_check(text: str, *, name: str = "text") -> None:
+    limit = settings.MEMORY_TEXT_MAX_CHARS
+    if len(text) > limit:
+        raise MemoryTooLarge(
+            f"{name}: {len(text):,} characters, over the limit of {limit:,} characters per memory."
+        )
+
+
+def memory_metadata_check(metadata: dict | None, *, name: str = "metadata") -> None:
+    if not metadata:
+        return
+    limit = settings.MEMORY_METADATA_MAX_CHARS
+    size = len(json.dumps(metadata, ensure_ascii=False, separators=(",", ":")))
+    if size > limit:
+        raise MemoryTooLarge(
+            f"{name}: {size:,} characters of JSON, over the limit of {limit:,} characters "
+            "per memory."
+        )
+
+
+def memory_text_fits(text: str) -> bool:
+    return len(text) <= settings.MEMORY_TEXT_MAX_CHARS
