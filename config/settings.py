@@ -330,6 +330,8 @@ MEMORY_METADATA_MAX_CHARS = env_int("MEMORY_METADATA_MAX_CHARS", 20_000)
 # History rows kept per memory: its first ADD and the newest others (older ones are pruned as a
 # new row is written), so neither a memory's history nor its history page grows without bound.
 MEMORY_HISTORY_MAX_ENTRIES = env_int("MEMORY_HISTORY_MAX_ENTRIES", 100)
+# Characters of the conversation one history row keeps (the rest is cut, and says so).
+MEMORY_HISTORY_INPUT_MAX_CHARS = env_int("MEMORY_HISTORY_INPUT_MAX_CHARS", 20_000)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Engram API",

@@ -40,3 +40,24 @@ def memory_metadata_check(metadata: dict | None, *, name: str = "metadata") -> N
 
 def memory_text_fits(text: str) -> bool:
     return len(text) <= settings.MEMORY_TEXT_MAX_CHARS
+
+
+def history_input(messages: list | None) -> list:
+    """The conversation a history row keeps, at most MEMORY_HISTORY_INPUT_MAX_CHARS characters
+    of message content in all: a 5 MB add would otherwise be copied into the row of every
+    memory it touched. A cut says how much it left out, and messages past the budget are
+    replaced by one note that counts them, so the row never pretends to be whole."""
+    budget, kept = settings.MEMORY_HISTORY_INPUT_MAX_CHARS, []
+    for index, message in enumerate(messages or []):
+        content = message.get("content") if isinstance(message, dict) else None
+        if not isinstance(content, str) or len(content) <= budget:
+            kept.append(message)
+            budget -= len(content) if isinstance(content, str) else 0
+            continue
+        cut = len(content) - budget
+        kept.append({**message, "content": f"{content[:budget]} … [{cut:,} characters not kept]"})
+        left = len(messages) - index - 1
+        if left:
+            kept.append({"role": "system", "content": f"[{left:,} more messages not kept]"})
+        break
+    return kept

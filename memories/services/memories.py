@@ -32,7 +32,12 @@ from memories.models import (
     MemoryState,
 )
 from memories.services.events import event_create_once
-from memories.services.limits import MemoryTooLarge, memory_metadata_check, memory_text_check
+from memories.services.limits import (
+    MemoryTooLarge,
+    history_input,
+    memory_metadata_check,
+    memory_text_check,
+)
 from memories.services.moderation_checks import (
     feedback_flag_open,
     memories_flags_check,
@@ -94,7 +99,7 @@ def history_entry(memory: Memory, *, event: str, old: str | None, actor: Actor, 
         event=event,
         old_memory=old,
         new_memory=memory.text,
-        input=messages or [],
+        input=history_input(messages),
         user_id=memory.user_id,
         agent_id=memory.agent_id,
         app_id=memory.app_id,

@@ -132,3 +132,22 @@ def test_it_prunes_with_a_fixed_number_of_queries(alice, add, settings, django_a
 
     kept = MemoryHistory.objects.filter(memory_id=memory_id).order_by("created_at")
     assert [h.new_memory for h in kept] == ["likes tea", "v49", "likes tea"]
+
+
+def test_it_keeps_a_cut_conversation_that_says_what_it_left_out(alice, settings):
+    settings.MEMORY_HISTORY_INPUT_MAX_CHARS = 10
+    messages = [
+        {"role": "user", "content": "我喜欢印度菜"},
+        {"role": "user", "content": "但对奶酪过敏不能吃披萨"},
+        {"role": "assistant", "content": "我会记住您的饮食偏好"},
+    ]
+    body = {"messages": messages, "user_id": "alice", "infer": False}
+    answer = alice.client().post("/v3/memories/add/", body, format="json").json()
+    memory_id = answer["results"][0]["id"]
+
+    (entry,) = alice.client().get(history_url(memory_id)).json()
+    assert [m["content"] for m in entry["input"]] == [
+        "我喜欢印度菜",
+        "但对奶酪 … [7 characters not kept]",
+        "[1 more messages not kept]",
+    ]
