@@ -91,7 +91,7 @@ def test_it_cleans_entries_buffered_before_the_fix(alice):
     assert (row.method, len(row.path), row.status) == ("G\ufffdET\ufffd" * 2, 500, 32767)
 
 
-def test_a_malformed_entry_is_dropped_with_a_warning_and_the_others_are_written(alice, caplog):
+def test_it_drops_a_malformed_entry_with_a_warning_and_writes_the_others(alice, caplog):
     get_redis().rpush(redis_key(BUFFER), b"{not json", b"[1, 2]", b'{"latency_ms": "slow"}')
     alice.client().get("/v1/ping/")
 
@@ -101,7 +101,7 @@ def test_a_malformed_entry_is_dropped_with_a_warning_and_the_others_are_written(
     assert caplog.text.count("request log entry dropped, malformed") == 3
 
 
-def test_a_row_postgres_refuses_is_dropped_alone(alice, caplog, monkeypatch):
+def test_it_drops_a_row_postgres_refuses_and_only_that_row(alice, caplog, monkeypatch):
     for path in ("/v1/ping/", "/v1/refused/", "/v1/memories/"):
         enqueue(path)
     # One the cleaning lets through but PostgreSQL refuses: status < 0 breaks the column's CHECK
@@ -118,7 +118,7 @@ def test_a_row_postgres_refuses_is_dropped_alone(alice, caplog, monkeypatch):
     assert "PostgreSQL refused it" in caplog.text and buffered() == []
 
 
-def test_a_database_that_is_down_keeps_the_batch_for_the_next_run(alice, monkeypatch):
+def test_it_keeps_the_batch_for_the_next_run_when_the_database_is_down(alice, monkeypatch):
     alice.client().get("/v1/ping/")
     alice.client().get("/v1/memories/")
 
@@ -134,7 +134,7 @@ def test_a_database_that_is_down_keeps_the_batch_for_the_next_run(alice, monkeyp
     assert request_log_flush() == 2
 
 
-def test_a_full_buffer_drops_the_oldest_and_the_flush_warns_how_many(alice, settings, caplog):
+def test_it_drops_the_oldest_past_the_buffer_bound_and_warns_how_many(alice, settings, caplog):
     settings.REQUEST_LOG_BUFFER_MAX = 3
     for n in range(5):
         enqueue(f"/v1/ping/{n}/")

@@ -67,20 +67,20 @@ def assert_json_detail(status: int, content_type: str, body: bytes, expected: in
     return detail
 
 
-def test_a_100k_query_string_is_a_json_414(gunicorn_port):
+def test_it_answers_a_100k_query_string_with_a_json_414(gunicorn_port):
     answer = get(gunicorn_port, "/v1/memories/?user_id=" + "a" * 100_000)
 
     detail = assert_json_detail(*answer, expected=414)
     assert detail.startswith("Request line too long") and "POST /v2/memories/" in detail
 
 
-def test_a_query_string_under_8k_reaches_the_api(gunicorn_port):
+def test_it_passes_a_query_string_under_8k_to_the_api(gunicorn_port):
     status, _, body = get(gunicorn_port, "/v1/memories/?user_id=" + "a" * 7000)
 
     assert status == 401 and b"detail" in body  # Django answered: no key was sent
 
 
-def test_a_nul_in_a_header_is_a_json_400(gunicorn_port):
+def test_it_answers_a_nul_in_a_header_with_a_json_400(gunicorn_port):
     answer = raw(gunicorn_port, b"GET /v1/ping/ HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n")
 
     head, _, body = answer.partition(b"\r\n\r\n")
@@ -89,7 +89,7 @@ def test_a_nul_in_a_header_is_a_json_400(gunicorn_port):
 
 
 @pytest.mark.parametrize("size", [MAX_REQUEST_BYTES + 1, 200_000])
-def test_a_refused_body_answers_a_json_413_and_closes_the_connection(
+def test_it_answers_a_refused_body_with_a_json_413_and_closes_the_connection(
     gunicorn_port, transactional_db, size
 ):
     alice = Tenant("alice@example.com", "OWNER")
