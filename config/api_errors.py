@@ -100,8 +100,20 @@ def api_exception_handler(exc, context):
         fields = data if isinstance(data, dict) else {"errors": data}
         data = {"detail": _first_message(data), **fields}
     data.setdefault("error", data["detail"])
-    response.data = data
+    response.data = _renderable(data)
     return response
+
+
+def _renderable(data):
+    """`data` with unpaired surrogates (a message may echo one from a JSON body: "\\ud800")
+    written as their escape: the JSON renderer encodes to UTF-8, which has no form for them."""
+    if isinstance(data, str):
+        return data.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(data, dict):
+        return {_renderable(key): _renderable(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_renderable(value) for value in data]
+    return data
 
 
 def is_api_path(path: str) -> bool:

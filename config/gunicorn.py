@@ -16,6 +16,10 @@ timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
 graceful_timeout = 30
 accesslog = "-"
 errorlog = "-"
+# The longest request line gunicorn allows (its default is 4094): a GET with many filters or ids
+# in its query fits, and it matches the 8 KB buffers of nginx's defaults in front of it. Past it
+# the answer is a JSON 414 (config/gunicorn_errors.py).
+limit_request_line = 8190
 
 
 def on_starting(server):
@@ -27,6 +31,17 @@ def on_starting(server):
     from config.preflight import exit_on_problems
 
     exit_on_problems(redis=False)
+    from config import gunicorn_errors
+
+    gunicorn_errors.install()  # before the workers fork: each inherits it
+
+
+def pre_request(worker, req):
+    from django.conf import settings
+
+    from config.gunicorn_errors import close_after_refused_body
+
+    close_after_refused_body(req, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
 
 
 def post_worker_init(worker):

@@ -312,6 +312,9 @@ REST_FRAMEWORK = {
 # Requests a minute per API key, unless the project sets its own.
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 1200)
 REQUEST_LOG_RETENTION_DAYS = env_int("REQUEST_LOG_RETENTION_DAYS", 30)
+# Entries waiting in Redis for the flush; past this the oldest are dropped (and counted), so a
+# stalled flush cannot fill Redis's memory. ~200 bytes each: 100,000 is ~20 MB.
+REQUEST_LOG_BUFFER_MAX = env_int("REQUEST_LOG_BUFFER_MAX", 100_000)
 # Seconds a process reuses an API key it has authenticated (accounts/auth_cache.py); changes and
 # revocations still apply on the next request, through the auth version in Redis. 0: no cache.
 AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 30)

@@ -127,11 +127,13 @@ def charlie(db):
 @pytest.fixture(autouse=True)
 def empty_redis_buffers():
     """Each test starts with no buffered request-log entries or access counts of earlier ones."""
-    from accounts.request_log import BUFFER
+    from accounts.request_log import BUFFER, DROPPED
     from config.redis import get_redis, redis_key
     from memories.services.access import COUNTS, FLUSHING
 
-    get_redis().delete(redis_key(BUFFER), redis_key(COUNTS), redis_key(FLUSHING))
+    get_redis().delete(
+        redis_key(BUFFER), redis_key(DROPPED), redis_key(COUNTS), redis_key(FLUSHING)
+    )
 
 
 @pytest.fixture(autouse=True)

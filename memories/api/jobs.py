@@ -165,7 +165,7 @@ class ProfileJobsApi(ProjectScopedApi):
     def post(self, request):
         body = body_of(request)
         operation = body.get("operation")
-        if operation not in {"trigger", "sample"}:
+        if not isinstance(operation, str) or operation not in {"trigger", "sample"}:
             raise BadRequest('operation: expected "trigger" or "sample"')
         if body.get("entity_type", "user") != "user":
             raise BadRequest('entity_type: only "user" has profiles')

@@ -182,3 +182,16 @@ def test_a_body_nested_too_deeply_for_the_json_parser_is_a_400(alice):
     response = json_post(alice.client(), ADD, raw)
 
     assert_4xx_detail(response, contains="nested too deeply")
+
+
+@pytest.mark.parametrize("operation", ['["trigger"]', '{"a": 1}', "1"])
+def test_a_profile_job_operation_that_is_not_a_string_is_a_400(alice, operation):
+    response = json_post(alice.client(), "/v2/profiles/jobs/", f'{{"operation": {operation}}}')
+
+    assert_4xx_detail(response, contains='operation: expected "trigger" or "sample"')
+
+
+def test_a_lone_surrogate_echoed_in_an_error_is_rendered_as_json(alice):
+    response = json_post(alice.client(), "/v1/ping/", '{"org_id": "x\\ud800"}')
+
+    assert_4xx_detail(response, status=403, contains="org_id=x\\ud800 does not match")
