@@ -121,3 +121,19 @@ def test_nothing_is_lost_or_duplicated_through_redis_worker_and_postgres_faults(
     assert all(stack.alive(name) for name in ("web", "worker", "beat"))
     assert under_load >= len(FAULTS) - 2  # the faults hit a running load
     assert stack.log("worker").count("starting it again") == 2  # the two kills, nothing else
+
+
+def test_the_request_log_keeps_flowing_after_a_poison_request(stack):
+    """A NUL in a path once stopped every flush (issue 15, item 2); beat flushes every 5 s."""
+    poison = httpx.get(f"{stack.url}/v1/memories/%00/")
+    assert poison.status_code == 401 and "detail" in poison.json()
+    sent = time.monotonic()
+    normal = httpx.get(f"{stack.url}/v1/ping/", headers={"Authorization": f"Token {stack.key}"})
+    assert normal.status_code == 200
+
+    def logged() -> bool:
+        rows = stack.query("SELECT path FROM accounts_requestlog WHERE path = '/v1/ping/'")
+        return bool(rows)
+
+    wait_until(logged, seconds=10, interval=0.2, what="the ping in the request log")
+    assert time.monotonic() - sent < 10
