@@ -1,9 +1,12 @@
-"""API paths are matched, never redirected: the SDKs treat a 3xx as an error (or turn a POST
-into a GET), so `//v1/ping` and `/v1/ping` reach the same view as `/v1/ping/`."""
+"""Request plumbing. API paths are matched, never redirected: the SDKs treat a 3xx as an error (or
+turn a POST into a GET), so `//v1/ping` and `/v1/ping` reach the same view as `/v1/ping/`. An
+unread request body is read before the answer goes out, so keep-alive connections survive."""
 
 from __future__ import annotations
 
 import re
+
+from django.conf import settings
 
 from config.api_errors import is_api_path
 
@@ -22,3 +25,34 @@ class ApiPathMiddleware:
                 script_name = request.META.get("SCRIPT_NAME", "").rstrip("/")
                 request.path_info, request.path = path, script_name + path
         return self.get_response(request)
+
+
+class UnreadBodyMiddleware:
+    """Reads what an answer left of the request body, so the connection stays usable.
+
+    An error answered before the body is parsed (a 401 for a bad key, a 429, a 404) leaves it
+    unread; gunicorn then drains at most 64 KB of it and drops a connection it had announced as
+    kept alive, and the client's next request on it is reset. Bodies within MAX_REQUEST_BYTES
+    are read and discarded here; larger ones are refused unread and close the connection
+    instead (config/gunicorn_errors.py)."""
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # Django's own flag: set once anything (Django, DRF's parsers) has read the stream.
+        if not getattr(request, "_read_started", True) and self._fits(request):
+            while request.read(self.CHUNK):
+                pass
+        return response
+
+    @staticmethod
+    def _fits(request) -> bool:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return False
+        return 0 < length <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE
