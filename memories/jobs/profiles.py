@@ -301,6 +301,7 @@ def _replayed(event: Event) -> tuple[Event, bool]:
     return event, True
 
 
+@transaction.atomic
 def _job_create(project, api_key, operation, entity_id, limit, idempotency_key):
     from memories.jobs.tasks import profile_job_run_task
 

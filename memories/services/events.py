@@ -28,16 +28,17 @@ def event_create_once(
     one `create()` makes. Concurrent requests with the same key all get the first event: the
     losers' INSERT waits for the winner's commit on the unique index, then fails, and the
     event is read again."""
-    if idempotency_key:
-        first = Event.objects.filter(project=project, idempotency_key=idempotency_key).first()
-        if first is not None:
-            return first, False
+    if not idempotency_key:
+        return create(), True  # nothing to collide with: no transaction of its own needed
+    first = Event.objects.filter(project=project, idempotency_key=idempotency_key).first()
+    if first is not None:
+        return first, False
     try:
         with transaction.atomic():
             return create(), True
     except IntegrityError:
         first = Event.objects.filter(project=project, idempotency_key=idempotency_key).first()
-        if not idempotency_key or first is None:
+        if first is None:
             raise
         return first, False
 

@@ -172,6 +172,14 @@ def test_sample_picks_the_users_with_most_memories_and_is_rate_limited(alice, fa
     assert profile(alice, "zoe").json()["profile"]["facts_by_category"] == {"food": ["Likes tea"]}
 
 
+def test_sample_without_an_idempotency_key_creates_a_job(alice, facts):
+    body = {"operation": "sample", "entity_type": "user", "limit": 5}
+    answer = alice.client().post("/v2/profiles/jobs/", body, format="json")
+
+    assert answer.status_code == 200 and answer.json()["sampled"] == 2
+    assert Event.objects.filter(event_type="PROFILE").count() == 2
+
+
 # --- settings ---------------------------------------------------------------------------------
 
 
