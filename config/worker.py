@@ -3,12 +3,13 @@ started again whenever it exits on its own.
 
 A worker that dies stops extraction for every project until someone notices, so every way of
 running Engram (`make up`'s Procfile, the compose file, the systemd unit) starts the worker
-through this module. The options below are Engram's worker settings, kept here in one place:
+through this module. (The crash seen on Redis restarts, "Unrecoverable error: AttributeError
+('NoneType' object has no attribute 'hostname')", came from celery 5.7, which pyproject.toml
+now excludes; this is the safety net for whatever else may end a worker.)
 
-- no gossip, mingle or heartbeat events: Engram's workers never coordinate with each other
-  (events are claimed in PostgreSQL); these steps hold extra broker channels that are torn
-  down and rebuilt on every Redis reconnect, which is where kombu's redis transport can raise
-  `'NoneType' object has no attribute 'hostname'` and end the worker (celery/kombu#582).
+The options below are Engram's worker settings, kept here in one place: no gossip, mingle or
+heartbeat events. Engram's workers never coordinate with each other (events are claimed in
+PostgreSQL); those steps only add broker channels and traffic, rebuilt on every reconnect.
 """
 
 from __future__ import annotations
