@@ -11,9 +11,7 @@ from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
 
 from accounts.models import ApiKey, Project
-
-# Full-text configuration of the generated tsvector, and of every query against it.
-TEXT_SEARCH_CONFIG = "english"
+from memories.text import TEXT_SEARCH_CONFIG, lexical
 
 
 class EntityType(models.TextChoices):
@@ -66,9 +64,10 @@ class Memory(models.Model):
     # ("Yes, last Tuesday!") can be found by the question it answers; searched, never shown.
     context = models.TextField(blank=True, default="", db_default="")
     # The text weighs A and the context D; search reads the weights apart (search_lexical.py).
+    # Both with their CJK terms (memories/text.py).
     search_vector = models.GeneratedField(
-        expression=SearchVector("text", config=TEXT_SEARCH_CONFIG, weight="A")
-        + SearchVector("context", config=TEXT_SEARCH_CONFIG, weight="D"),
+        expression=SearchVector(lexical("text"), config=TEXT_SEARCH_CONFIG, weight="A")
+        + SearchVector(lexical("context"), config=TEXT_SEARCH_CONFIG, weight="D"),
         output_field=SearchVectorField(),
         db_persist=True,
     )

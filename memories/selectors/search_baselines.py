@@ -13,10 +13,10 @@ from django.db.models import Q
 
 from accounts.models import Project
 from memories import embeddings
-from memories.models import TEXT_SEARCH_CONFIG
 from memories.selectors.memories import memories_of
 from memories.selectors.search import UNUSED_COLUMNS, nearest_of
 from memories.selectors.search_lexical import query_words
+from memories.text import TEXT_SEARCH_CONFIG
 
 
 def memory_rank_dense(*, project: Project, query: str, where: Q, limit: int) -> list:

@@ -4,8 +4,8 @@ ts_rank_cd with an OR query counts matches but knows nothing of how rare a word 
 every memory of a user (their name, "really") outweighs the one word that matters. This stage
 scores the scope's matching memories with Okapi BM25 in one SQL statement:
 
-- the query's lexemes come from the same parser and dictionary as the index (stop words
-  dropped, words stemmed);
+- the query's lexemes come from the same parser, dictionary and CJK segmentation as the index
+  (stop words dropped, words stemmed, CJK runs cut into bigrams: memories/text.py);
 - IDF comes from the scope itself: N is its size (counted up to SCOPE_SAMPLE rows) and a
   lexeme's document frequency is the number of matching memories whose *text* holds it;
 - term frequency is read from the tsvector's weights: positions of the text (weight A) count 1,
@@ -30,7 +30,8 @@ from django.db import connection
 from django.db.models import F
 from django.db.models.functions import Length
 
-from memories.models import TEXT_SEARCH_CONFIG, Memory
+from memories.models import Memory
+from memories.text import TEXT_SEARCH_CONFIG, or_terms
 
 BM25_K1 = 0.9  # the Anserini defaults: short documents saturate fast
 BM25_B = 0.4
@@ -44,7 +45,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 # them in the same statement as the dense stage (selectors/search.py), so both cost one round trip.
 BM25_CTES = """
 q AS (SELECT u.lexeme, u.positions[1] AS position
-      FROM unnest(to_tsvector(%s::regconfig, %s)) u),
+      FROM unnest(to_tsvector(%s::regconfig, engram_lexical(%s))) u),
 docs AS MATERIALIZED ({docs}),
 scope AS (SELECT count(*)::float8 AS n FROM ({scope}) s),
 stats AS (SELECT greatest(avg(dl), 1)::float8 AS avgdl FROM docs),
@@ -101,16 +102,12 @@ def query_words(query: str) -> str:
     return " ".join(_WORD.findall(query.lower()))
 
 
-def or_query(words: str) -> str:
-    """The raw tsquery text matching any of `words` (query_words' output)."""
-    return " | ".join(words.split())
-
-
 def bm25_ctes(scoped, words: str, pool: int, *, exact: bool) -> tuple[str, list]:
     """The BM25_CTES for `words` (query_words' output, not empty) over `scoped` and their
     parameters."""
-    # OR of the words: a memory holding some of them still ranks, unlike plainto_tsquery.
-    tsquery = SearchQuery(or_query(words), search_type="raw", config=TEXT_SEARCH_CONFIG)
+    # OR of the words and CJK terms: a memory holding some of them still ranks, unlike
+    # plainto_tsquery.
+    tsquery = SearchQuery(or_terms(words), search_type="raw", config=TEXT_SEARCH_CONFIG)
     matching = scoped.filter(search_vector=tsquery).annotate(dl=Length("text"))
     if not exact:
         # Common words match a large share of a big scope (90,000 of 1M rows for "user think

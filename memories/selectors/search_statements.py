@@ -29,16 +29,15 @@ from datetime import date, datetime, timedelta
 from django.db.models import Q
 
 from accounts.models import Project
-from memories.selectors.search_lexical import or_query, vector_literal
+from memories.selectors.search_lexical import vector_literal
 
 logger = logging.getLogger(__name__)
 MAX_SHAPES = 256
 # (sql, params) for a project, where, words, vector; None when the query has no words.
 Builder = Callable[[Project, Q, str, list], tuple[str, list] | None]
 
-# Two words, so the query text ("a b") and the tsquery ("a | b") are told apart.
+# The query's words; the statement passes them to the SQL that segments them (memories/text.py).
 _SENTINEL_QUERY = "zqxsentinelone zqxsentineltwo"
-_SENTINEL_TSQUERY = or_query(_SENTINEL_QUERY)
 
 
 @dataclass(frozen=True)
@@ -178,7 +177,6 @@ def _template(where: Q, values: list, vector: list, build: Builder) -> _Template
     sql, params = built
     fixed = {
         _SENTINEL_QUERY: "words",
-        _SENTINEL_TSQUERY: "tsquery",
         vector_literal(fake_vector): "vector",
     }
     found = {_hashable_sentinel(sentinel): index for index, sentinel in enumerate(sentinels)}
@@ -218,8 +216,6 @@ def _fill(
             params[position] = project.pk
         elif kind == "words":
             params[position] = words
-        elif kind == "tsquery":
-            params[position] = or_query(words)
         elif kind == "json":
             wrapper = template.params[position]
             params[position] = type(wrapper)(values[index], dumps=wrapper.dumps)

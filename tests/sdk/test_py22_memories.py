@@ -95,6 +95,25 @@ def test_search_with_filters_ranks_the_matching_memory_first(memory_client):
     assert {r["user_id"] for r in answer["results"]} == {U}
 
 
+def test_search_finds_the_chinese_quick_start(memory_client):
+    sentence = "我喜欢印度菜，但对奶酪过敏不能吃披萨"  # noqa: RUF001
+    messages = [
+        {"role": "user", "content": sentence},
+        {"role": "assistant", "content": "我会记住您的饮食偏好"},
+    ]
+    memory_client.add(messages, user_id="user123", infer=False)
+    for other in ("我每天早上跑步", "我的猫叫咪咪", "下个月我要去上海出差"):
+        memory_client.add(other, user_id="user123", infer=False)
+
+    cheese = memory_client.search("奶酪", filters={"user_id": "user123"})
+    allergy = memory_client.search("我对什么过敏？", filters={"user_id": "user123"})  # noqa: RUF001
+    diet = memory_client.search("饮食偏好", filters={"user_id": "user123"})
+
+    assert cheese["results"][0]["memory"] == sentence
+    assert allergy["results"][0]["memory"] == sentence
+    assert sentence in [r["memory"] for r in diet["results"][:2]]
+
+
 def test_search_honours_top_k_and_structured_filters(memory_client):
     for n in range(3):
         remember(memory_client, f"Note number {n} about tea", metadata={"n": n})
