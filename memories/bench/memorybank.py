@@ -60,6 +60,12 @@ def turns_by_text(history: dict) -> dict[str, set[Turn]]:
     return found
 
 
+def texts_in_order(history: dict):
+    for _, _, turn in turns(history):
+        yield turn["query"]
+        yield turn["response"]
+
+
 def questions(user: dict) -> tuple[list[dict], int]:
     """(the questions with evidence, how many had none), evidence as a set of turns."""
     kept = [
@@ -120,7 +126,12 @@ class UserBench:
         self.project, self.client, self.user = project, client, user
         self.by_text = turns_by_text(history)
         self.where, _ = selection_where(Selection(filters={"user_id": user}))
-        stored = list(memories_of(project=project).filter(user_id=user).order_by("created_at"))
+        # In the order they were said: a day's memories share a created_at, and BM25 breaks
+        # its ties by position, so any other order changes the figures from run to run.
+        said = {text: i for i, text in enumerate(texts_in_order(history))}
+        stored = sorted(
+            memories_of(project=project).filter(user_id=user), key=lambda m: said.get(m.text, -1)
+        )
         self.stored = [turns_of(m.text, m.metadata, self.by_text) for m in stored]
         self.bm25 = BM25([m.text for m in stored])
 
