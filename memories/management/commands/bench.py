@@ -7,6 +7,7 @@ import logging
 import os
 import platform
 import subprocess
+import time
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Run a benchmark: search, locomo, ingest or dashboard."
+    help = "Run a benchmark: search, locomo, memorybank, ingest or dashboard."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="which", required=True)
@@ -28,6 +29,15 @@ class Command(BaseCommand):
         locomo = sub.add_parser("locomo", help="evidence recall on the LoCoMo dialogues")
         locomo.add_argument(
             "--data", default=str(settings.BASE_DIR.parent / "shared/data/locomo-dev.json")
+        )
+        memorybank = sub.add_parser(
+            "memorybank", help="evidence recall on MemoryBank, in Chinese and in English"
+        )
+        memorybank.add_argument(
+            "--data", default=str(settings.BASE_DIR.parent / "shared/data/memorybank-dev.json")
+        )
+        memorybank.add_argument(
+            "--lang", nargs="+", choices=["zh", "en"], default=["zh", "en"], dest="languages"
         )
         dashboard = sub.add_parser("dashboard", help="server time of the heaviest screens")
         dashboard.add_argument("--memories", type=int, default=100_000)
@@ -66,6 +76,18 @@ class Command(BaseCommand):
             results = run_locomo(data=Path(options["data"]), progress=self.progress)
             self.print_locomo(results)
             self.save("locomo", results)
+        elif which == "memorybank":
+            from pathlib import Path
+
+            from memories.bench.memorybank import run as run_memorybank
+
+            started = time.perf_counter()
+            results = run_memorybank(
+                data=Path(options["data"]), languages=options["languages"], progress=self.progress
+            )
+            results["seconds"] = time.perf_counter() - started
+            self.print_memorybank(results)
+            self.save("memorybank", results)
         elif which == "dashboard":
             from memories.bench.dashboard import run as run_dashboard
 
@@ -141,6 +163,27 @@ class Command(BaseCommand):
                     f"{row['recall@10']:>7.1f}{row['recall@20']:>7.1f}{row['hit@10']:>8.1f}"
                     f"{row['mrr']:>7.1f}"
                 )
+
+    def print_memorybank(self, results: dict) -> None:
+        for language, figures in results["languages"].items():
+            self.stdout.write(
+                f"\nMemoryBank {language}: evidence recall (percent), {figures['users']} users, "
+                f"{figures['turns']} turns, {figures['memories']} memories; "
+                f"{figures['skipped_without_evidence']} questions without evidence skipped"
+            )
+            self.stdout.write(f"{'ranking':<10}{'R@5':>7}{'R@10':>7}{'MRR':>7}{'n':>6}")
+            for name, row in figures["rankings"].items():
+                self.stdout.write(
+                    f"{name:<10}{row['recall@5']:>7.1f}{row['recall@10']:>7.1f}"
+                    f"{row['mrr']:>7.1f}{row['questions']:>6}"
+                )
+            hidden = figures["thresholds"]
+            self.stdout.write(
+                f"engram's top 10 holds {hidden.get('evidence_in_top10', 0)} evidence memories; "
+                f"a threshold of 0.1 would hide {hidden.get('below_0.1', 0)}, "
+                f"0.3 would hide {hidden.get('below_0.3', 0)}"
+            )
+        self.stdout.write(f"\n{results['seconds']:.0f} s in all")
 
     def print_dashboard(self, results: dict) -> None:
         self.stdout.write(
