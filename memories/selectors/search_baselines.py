@@ -3,7 +3,8 @@
 They do not follow the product's search: the dense baseline is the cosine similarity of the
 stored text embeddings (all-MiniLM-L6-v2), and the full-text baseline is PostgreSQL's
 ts_rank_cd (cover density) of an OR of the query's words over the memory's text alone, computed
-on the fly, so neither the adjacent-message context nor BM25 nor the fusion can reach them.
+on the fly (segmented as the index is: memories/text.py), so neither the adjacent-message
+context nor BM25 nor the fusion can reach them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from memories import embeddings
 from memories.selectors.memories import memories_of
 from memories.selectors.search import UNUSED_COLUMNS, nearest_of
 from memories.selectors.search_lexical import query_words
-from memories.text import TEXT_SEARCH_CONFIG
+from memories.text import TEXT_SEARCH_CONFIG, lexical, or_terms
 
 
 def memory_rank_dense(*, project: Project, query: str, where: Q, limit: int) -> list:
@@ -26,11 +27,11 @@ def memory_rank_dense(*, project: Project, query: str, where: Q, limit: int) -> 
 
 
 def memory_rank_full_text(*, project: Project, query: str, where: Q, limit: int) -> list:
-    words = query_words(query).split()
+    words = query_words(query)
     if not words:
         return []
-    tsquery = SearchQuery(" | ".join(words), search_type="raw", config=TEXT_SEARCH_CONFIG)
-    text_vector = SearchVector("text", config=TEXT_SEARCH_CONFIG)
+    tsquery = SearchQuery(or_terms(words), search_type="raw", config=TEXT_SEARCH_CONFIG)
+    text_vector = SearchVector(lexical("text"), config=TEXT_SEARCH_CONFIG)
     return list(
         memories_of(project=project)
         .filter(where)
