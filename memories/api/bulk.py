@@ -72,12 +72,17 @@ class BatchApi(ProjectScopedApi):
 
 
 def delete_all_where(query) -> Q:
-    """delete_all's query: entity ids ('*' = any), metadata, filters (JSON or Python repr)."""
+    """delete_all's query: entity ids ('*' = any), metadata, filters (JSON or Python repr).
+
+    All four ids '*' is Mem0's documented full-project wipe (the CLI's `delete --all
+    --project`): every memory, not only those that carry all four ids."""
     where, given = Q(), False
+    wipe = all(query.get(name) == "*" for name in ENTITY_ID_FIELDS)
     for name in ENTITY_ID_FIELDS:
         value = query.get(name)
         if value not in (None, ""):
-            where &= Q(**{f"{name}__isnull": False}) if value == "*" else Q(**{name: value})
+            if not wipe:
+                where &= Q(**{f"{name}__isnull": False}) if value == "*" else Q(**{name: value})
             given = True
     metadata = parse_loose_dict(query.get("metadata"), name="metadata")
     if metadata:

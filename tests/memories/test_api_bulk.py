@@ -41,6 +41,16 @@ def test_delete_all_understands_wildcards_and_python_repr_filters(alice, add):
     assert list(Memory.objects.values_list("text", flat=True)) == ["c1"]
 
 
+def test_delete_all_with_all_four_wildcards_wipes_the_project(alice, charlie, add):
+    add("a1", user_id="a")
+    add("x1", agent_id="x", run_id="r")
+    add("c1", user_id="c", client=charlie.client())
+
+    alice.client().delete(f"{ROOT}?user_id=*&agent_id=*&app_id=*&run_id=*")
+
+    assert list(Memory.objects.values_list("text", flat=True)) == ["c1"]
+
+
 def test_batch_update_and_delete(alice, add):
     ids = add("one", "two")
     items = [{"memory_id": ids[0], "text": "uno"}, {"memory_id": ids[1], "metadata": {"n": 2}}]

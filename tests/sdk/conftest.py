@@ -64,6 +64,25 @@ def sdk_js2():
     return harness.JS_2
 
 
+@pytest.fixture(scope="session")
+def sdk_cli():
+    _installed(harness.CLI)
+    return harness.CLI
+
+
+@pytest.fixture
+def cli(sdk_cli, sdk_alice, live_server, tmp_path):
+    """`cli("search", "tea", "-u", "bob")`: the official `mem0` CLI, run once, as alice.
+
+    `key=` overrides her API key; `key=None` / `host=None` leave MEM0_API_KEY / MEM0_BASE_URL
+    unset (the CLI then reads ~/.mem0/config.json). `$HOME` is this test's own directory."""
+
+    def run(*args: str, key: str | None = sdk_alice.key, host: str | None = live_server.url):
+        return harness.run_cli(sdk_cli, *args, host=host, api_key=key, home=tmp_path)
+
+    return run
+
+
 @pytest.fixture
 def sdk_session(live_server):
     """`sdk_session(spec, tenant)`: a client of that SDK, in its own process, for that tenant."""

@@ -9,6 +9,9 @@ subprocesses, each from its own install directory:
 - npm 3.3.1 and 2.4.6: `npm install --prefix var/sdk/node-<version> --legacy-peer-deps`. The
   hosted client needs only axios/uuid/zod/openai; without `--legacy-peer-deps` npm also pulls
   the open-source engine's ~40 peer packages and compiles sqlite natively (90 s instead of 2 s).
+- The official CLI `mem0-cli` 0.2.13 (httpx, rich, typer): `pip install --target
+  var/sdk/cli-<version>`, like the old Python SDKs; `run_cli()` runs `python -m mem0_cli` once
+  per command with `PYTHONPATH=<target>` and a throwaway `$HOME` (it writes ~/.mem0/config.json).
 
 Installs are idempotent (a marker file written last), atomic (built in a temporary directory,
 then renamed) and serialised by a per-SDK `flock`, so parallel test runs never collide. A failed
@@ -49,14 +52,26 @@ CALL_TIMEOUT = 90
 INSTALL_TIMES: dict[str, float] = {}
 
 
+_NAMES = {"python": "py", "node": "node", "cli": "cli"}
+_PACKAGES = {"python": "mem0ai", "node": "mem0ai", "cli": "mem0-cli"}
+
+
 @dataclass(frozen=True)
 class SdkSpec:
-    kind: str  # "python" or "node"
+    kind: str  # "python", "node" or "cli" (Python packages installed with pip --target)
     version: str
 
     @property
     def name(self) -> str:
-        return f"{'py' if self.kind == 'python' else 'node'}-{self.version}"
+        return f"{_NAMES[self.kind]}-{self.version}"
+
+    @property
+    def package(self) -> str:
+        return _PACKAGES[self.kind]
+
+    @property
+    def is_pip(self) -> bool:
+        return self.kind in ("python", "cli")
 
     @property
     def path(self) -> Path:
@@ -67,7 +82,8 @@ PY_1 = SdkSpec("python", "1.0.11")
 PY_0118 = SdkSpec("python", "0.1.118")
 JS_3 = SdkSpec("node", "3.3.1")
 JS_2 = SdkSpec("node", "2.4.6")
-ALL_SPECS = (PY_1, PY_0118, JS_3, JS_2)
+CLI = SdkSpec("cli", "0.2.13")
+ALL_SPECS = (PY_1, PY_0118, JS_3, JS_2, CLI)
 
 
 class SdkInstallError(RuntimeError):
@@ -92,7 +108,7 @@ def sdk_env(spec: SdkSpec | None = None, **extra: str) -> dict[str, str]:
     env["MEM0_DIR"] = str(SDK_ROOT / ".mem0-home")
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    if spec is not None and spec.kind == "python":
+    if spec is not None and spec.is_pip:
         env["PYTHONPATH"] = str(spec.path)
     env.update(extra)
     return env
@@ -102,7 +118,7 @@ def sdk_env(spec: SdkSpec | None = None, **extra: str) -> dict[str, str]:
 
 
 def _install_command(spec: SdkSpec, into: Path) -> list[str]:
-    if spec.kind == "python":
+    if spec.is_pip:
         return [
             sys.executable,
             "-m",
@@ -114,7 +130,7 @@ def _install_command(spec: SdkSpec, into: Path) -> list[str]:
             "--no-warn-script-location",
             "--target",
             str(into),
-            f"mem0ai=={spec.version}",
+            f"{spec.package}=={spec.version}",
         ]
     npm = shutil.which("npm")
     if npm is None:
@@ -139,6 +155,14 @@ def _check_command(spec: SdkSpec, where: Path) -> tuple[list[str], dict[str, str
             "import importlib.metadata as m, mem0, sys; "
             "assert mem0.__file__.startswith(sys.argv[1]), mem0.__file__; "
             "print(m.version('mem0ai'))"
+        )
+        env = sdk_env(**{"PYTHONPATH": str(where)})
+        return [sys.executable, "-c", code, str(where)], env
+    if spec.kind == "cli":
+        code = (
+            "import importlib.metadata as m, mem0_cli.app, sys; "
+            "assert mem0_cli.app.__file__.startswith(sys.argv[1]), mem0_cli.app.__file__; "
+            "print(m.version('mem0-cli'))"
         )
         env = sdk_env(**{"PYTHONPATH": str(where)})
         return [sys.executable, "-c", code, str(where)], env
@@ -206,7 +230,7 @@ def ensure_installed(spec: SdkSpec) -> Path:
             version = _installed_version(spec, staging)
             if version != spec.version:
                 raise SdkInstallError(
-                    f"{spec.name}: installed mem0ai {version}, not {spec.version}"
+                    f"{spec.name}: installed {spec.package} {version}, not {spec.version}"
                 )
             seconds = round(time.monotonic() - started, 1)
             (staging / MARKER).write_text(json.dumps({"version": version, "seconds": seconds}))
@@ -218,6 +242,57 @@ def ensure_installed(spec: SdkSpec) -> Path:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
     return spec.path
+
+
+# --- running the CLI -------------------------------------------------------------------------
+
+# Variables the CLI reads besides the two we set: default scopes would leak into every command,
+# and an AI agent's markers (CLAUDECODE, ...) switch `mem0 init` into its signup flow.
+_CLI_INHERITED = ("MEM0_USER_ID", "MEM0_AGENT_ID", "MEM0_APP_ID", "MEM0_RUN_ID", "CLAUDECODE")
+
+
+@dataclass
+class CliResult:
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def json(self):
+        """The stdout of a `--json` (agent mode) command: one JSON envelope."""
+        try:
+            return json.loads(self.stdout)
+        except ValueError:
+            raise AssertionError(f"mem0 {' '.join(self.args)}: not JSON:\n{self}") from None
+
+    def __str__(self) -> str:
+        return f"exit {self.returncode}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+
+
+def run_cli(
+    spec: SdkSpec, *args: str, host: str | None, api_key: str | None, home: Path
+) -> CliResult:
+    """`mem0 <args>` against `host` with `api_key`; `home` stands in for $HOME (~/.mem0/).
+
+    A `None` host or key leaves MEM0_BASE_URL or MEM0_API_KEY unset."""
+    env = sdk_env(spec, HOME=str(home))
+    for name in (*_CLI_INHERITED, "MEM0_BASE_URL", "MEM0_API_KEY"):
+        env.pop(name, None)
+    if host is not None:
+        env["MEM0_BASE_URL"] = host
+    if api_key is not None:
+        env["MEM0_API_KEY"] = api_key
+    env.update(NO_COLOR="1", COLUMNS="200", TERM="dumb")  # plain text, no wrapping
+    done = subprocess.run(
+        [sys.executable, "-m", "mem0_cli", *args],
+        stdin=subprocess.DEVNULL,  # not a pipe: the CLI would read its text from it
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=home,
+        timeout=CALL_TIMEOUT,
+    )
+    return CliResult(args, done.returncode, done.stdout, done.stderr)
 
 
 # --- driving an SDK in a subprocess ---------------------------------------------------------

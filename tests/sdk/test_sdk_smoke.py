@@ -62,6 +62,19 @@ def test_js2_rejects_a_wrong_key_at_its_first_ping(sdk_js2, sdk_session, sdk_ali
     assert "Invalid API key" in caught.value.message
 
 
+def test_the_cli_installs_apart_and_reaches_engram(sdk_cli, cli, live_server):
+    version = cli("--version")
+    status = cli("--json", "status")
+
+    assert (sdk_cli.path / "mem0_cli" / "__init__.py").exists()
+    assert version.returncode == 0 and "CLI v0.2.13" in version.stdout, version
+    assert status.json()["data"] == {
+        "connected": True,
+        "backend": "platform",
+        "base_url": live_server.url,
+    }
+
+
 def test_the_python_driver_also_runs_a_whole_scenario_from_stdin(sdk_py1, live_server, sdk_alice):
     import json
     import subprocess
