@@ -42,8 +42,9 @@ def or_terms(words: str) -> Func:
     return Func(Value(words), function=OR_TERMS_FUNCTION, output_field=TextField())
 
 
-# Kana, CJK ideographs (ext. A, unified, compatibility) and hangul: the `CJK` class of migration
-# 0008, which a migration must spell out rather than import.
+# Kana, CJK ideographs (ext. A, unified, compatibility) and hangul: the class engram_cjk_terms
+# uses (migration 0009, which must spell it out rather than import it). Escapes, not characters:
+# normalisation turns U+F900 into U+8C48, the mistake 0009 corrects.
 CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _CJK_RUN = re.compile(f"[{CJK}]+")
 # A CJK run, or a run of letters and digits (the underscore separates, as in PostgreSQL's parser).
