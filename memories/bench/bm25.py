@@ -1,20 +1,19 @@
 """A plain Okapi BM25 in pure Python: the bilingual reference ranking of `bench memorybank`.
 
 Chinese is written without spaces, so a Chinese run is cut into every pair of adjacent
-characters (bigrams need no dictionary and are the usual baseline for CJK retrieval); Latin
-parts become lower-cased words without a few stop words.
+characters (bigrams need no dictionary and are the usual baseline for CJK retrieval), as
+memories/text.py cuts it; Latin parts become lower-cased words without a few stop words. The
+stop words are this reference's own, shorter than the index's, so its recorded numbers hold.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 
+from memories.text import words
+
 K1, B = 1.2, 0.75
-# CJK ideographs (with extension A and compatibility forms), kana and hangul.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_TOKEN = re.compile(rf"[{_CJK}]+|[^\W{_CJK}_]+")
 _STOP = (
     "a an and are as at be but by did do does for from had has have i in is it its me my of "
     "on or so that the this to was were what when where which who why will with you your"
@@ -23,13 +22,7 @@ STOP_WORDS = frozenset(_STOP.split())
 
 
 def tokens(text: str) -> list[str]:
-    found = []
-    for run in _TOKEN.findall(text.lower()):
-        if re.match(rf"[{_CJK}]", run):
-            found += [run[i : i + 2] for i in range(len(run) - 1)] if len(run) > 1 else [run]
-        elif run not in STOP_WORDS:
-            found.append(run)
-    return found
+    return [word for word in words(text) if word not in STOP_WORDS]
 
 
 class BM25:

@@ -11,12 +11,19 @@ ignored): "Only extract|store|remember|keep|include|track X", "Extract|Store ...
 remember|save|include|track X", "Exclude|Ignore|Skip|Avoid|Omit X", "No X" -> drop facts about X.
 X is read word by word: a default category name or a synonym ("medical" -> health, "job" ->
 professional_details) selects that category, and any other word must appear in the fact.
+
+Words are compared through memories/text.py, so Chinese, Japanese and Korean names and
+descriptions match a fact by shared character bigrams ({"饮食": "食物、饮食偏好、过敏"} takes
+"对奶酪过敏" by 过敏).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
+
+from memories.text import STOP_WORDS, stem, words
 
 DEFAULT_CATEGORIES: list[dict[str, str]] = [
     {"personal_details": "Name, age, where they live or come from, languages spoken"},
@@ -88,7 +95,11 @@ _KEYWORDS: dict[str, str] = {
     "user_preferences": "prefers prefer likes loves enjoys dislikes hates favourite favorite "
     "fan preference interested into",
 }
-KEYWORDS = {name: frozenset(words.split()) for name, words in _KEYWORDS.items()}
+# A keyword that words() cuts in two ("hip-hop", "master's") is matched as two adjacent words.
+KEYWORDS = {
+    name: frozenset(" ".join(words(keyword)) for keyword in text.split())
+    for name, text in _KEYWORDS.items()
+}
 NAMES = tuple(name for item in DEFAULT_CATEGORIES for name in item)
 # Words people use for a category in instructions and filters ("no medical info").
 _SYNONYMS = {
@@ -110,33 +121,20 @@ _SYNONYMS = {
     "user_preferences": "preferences preference likes dislikes tastes",
 }
 SYNONYMS = {word: name for name, words in _SYNONYMS.items() for word in words.split()}
-_STOPWORDS = {
-    "a", "an", "the", "and", "or", "of", "about", "any", "anything", "all", "only", "just", "to",
-    "in", "on", "for", "with", "me", "my", "i", "user", "users", "user's", "their", "his", "her",
-    "information", "info", "details", "data", "facts", "fact", "memories", "memory", "things",
-    "stuff", "related", "regarding", "concerning", "topics", "topic", "other", "etc", "like",
-    "is", "are", "be", "that", "this", "it", "extract", "store", "remember", "keep", "save",
-    "include", "track", "anymore", "please", "never", "not", "do", "don't",
-}  # fmt: skip
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9][a-z0-9'+#-]*", text.lower())
-
-
-def stem(word: str) -> str:
-    """Just enough stemming to match "allergies" to "allergic" and "dietary" to "diet"."""
-    word = word.removesuffix("'s")
-    for suffix, replacement in (("ies", "y"), ("ing", ""), ("ary", ""), ("es", ""), ("s", "")):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix) and not word.endswith("ss"):
-            word = word[: -len(suffix)] + replacement
-            break
-    return word[:6]
+# Words of instructions and category descriptions that name no topic, besides the stop words.
+_FILLER_TEXT = """
+    anything etc anymore please never like user users information info details data facts fact
+    memories memory things stuff related regarding concerning topics topic extract store
+    remember keep save include track
+"""
+_FILLER = frozenset(_FILLER_TEXT.split())
+_IGNORED = STOP_WORDS | _FILLER
 
 
 def topics(text: str) -> set[str]:
     """Default categories whose keywords appear in a fact's text."""
-    tokens = set(words(text))
+    sequence = words(text)
+    tokens = set(sequence) | {f"{a} {b}" for a, b in pairwise(sequence)}
     tokens |= {t.removesuffix("s") for t in tokens}
     found = {name for name, keywords in KEYWORDS.items() if tokens & keywords}
     lower = f" {text.lower()} "
@@ -164,8 +162,7 @@ def catalog(categories: list | None) -> list[Category]:
         entries = [next(iter(item.items())) for item in DEFAULT_CATEGORIES]
     seen: dict[str, Category] = {}
     for name, description in entries:
-        vocabulary = {w for w in words(f"{name.replace('_', ' ')} {description}")}
-        stems = frozenset(stem(w) for w in vocabulary - _STOPWORDS)
+        stems = frozenset(stem(w) for w in words(f"{name} {description}") if w not in _IGNORED)
         seen.setdefault(name, Category(name, stems))
     return list(seen.values())
 
@@ -173,8 +170,8 @@ def catalog(categories: list | None) -> list[Category]:
 def assign(text: str, subject: str, base: tuple[str, ...], cats: list[Category]) -> tuple[str, ...]:
     """The fact's categories from the list in use, in that list's order; never empty."""
     defaults = set(base) | topics(text)
-    fact_stems = {stem(w) for w in words(f"{text} {subject.replace(':', ' ')}")}
-    fact_stems |= {stem(w) for name in defaults for w in words(name.replace("_", " "))}
+    fact_stems = {stem(w) for w in words(f"{text} {subject}")}
+    fact_stems |= {stem(w) for name in defaults for w in words(name)}
     fact_stems |= {stem(s) for s, name in SYNONYMS.items() if name in defaults}
     chosen = [
         c.name for c in cats if c.name in defaults or (c.name not in NAMES and c.stems & fact_stems)
@@ -198,13 +195,13 @@ class Filter:
     def matches(self, text: str, assigned: tuple[str, ...], defaults: set[str]) -> bool:
         if self.categories & (set(assigned) | defaults):
             return True
-        mentioned = {stem(w) for w in words(" ".join((text, *assigned)).replace("_", " "))}
+        mentioned = {stem(w) for w in words(" ".join((text, *assigned)))}
         return bool(self.stems & mentioned)
 
 
 def word_filter(text: str | None) -> Filter | None:
     """`includes` / `excludes`: comma or space separated words; None when there are none."""
-    tokens = [w for w in words(text or "") if w not in _STOPWORDS]
+    tokens = [w for w in words(text or "") if w not in _IGNORED]
     if not tokens:
         return None
     categories = {w for w in tokens if w in NAMES} | {SYNONYMS[w] for w in tokens if w in SYNONYMS}
@@ -244,6 +241,6 @@ def instruction_filters(text: str | None) -> tuple[Filter | None, Filter | None]
 
 
 def _topic_words(text: str) -> list[str]:
-    tokens = [w for w in words(text) if w not in _STOPWORDS]
+    tokens = [w for w in words(text) if w not in _IGNORED]
     topical = [w for w in tokens if w not in _MODIFIERS]
     return topical or tokens

@@ -29,6 +29,7 @@ from memories.jobs import (
     memory_lines,
 )
 from memories.models import Event, Memory
+from memories.text import content_words, stem, words
 
 GENERIC_LISTS = {"memories", "facts", "items", "notes", "memory", "all_memories", "entries"}
 COUNT_NAMES = {"count", "memory_count", "total", "total_memories"}
@@ -168,18 +169,16 @@ def _texts_for(name: str, groups: dict, memories: list[Memory], kind) -> list[st
         return []
     if key in GENERIC_LISTS:
         return [memory.text for memory in memories]
-    # a crude stem, so "allergies" finds "Allergic to peanuts"
-    words = [word[: max(4, len(word) - 3)] for word in key.split("_") if len(word) > 3]
-    return [
-        memory.text
-        for memory in memories
-        if words and any(word in memory.text.lower() for word in words)
-    ]
+    # up to a light stem, so "allergies" finds "Allergic to peanuts"; 过敏 finds 对奶酪过敏
+    wanted = {stem(word) for word in content_words(key)}
+    return [memory.text for memory in memories if wanted & {stem(w) for w in words(memory.text)}]
 
 
 def _words_key(name: str) -> str:
+    """The name as a key: FoodPreferences and food-preferences give food_preferences; letters
+    of any script are kept, so Chinese names do not all become the empty key."""
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(name))
-    return re.sub(r"[^a-z0-9]+", "_", spaced.lower()).strip("_")
+    return re.sub(r"[\W_]+", "_", spaced.lower()).strip("_")
 
 
 def _string_items(spec: dict) -> bool:

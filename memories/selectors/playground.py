@@ -6,46 +6,18 @@ playground explains exactly what the v3 search API would have returned.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from memories.models import ENTITY_FIELDS
 from memories.selectors.search import DENSE_WEIGHT, LEXICAL_WEIGHT, SearchHit
-
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
-# A short English stop-word list: the words PostgreSQL's "english" config also drops.
-_STOP_WORD_TEXT = """
-    a about above after again against all am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further
-    had has have having he her here hers herself him himself his how i if in into is it its
-    itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself yourselves
-"""
-STOP_WORDS = frozenset(_STOP_WORD_TEXT.split())
-_SUFFIXES = ("'s", "ies", "ing", "ed", "es", "s")
-
-
-def _stem(word: str) -> str:
-    """Crude stemming, just enough that "hiking" meets "hike" and "dogs" meets "dog"."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
-            break
-    return word.removesuffix("e") if len(word) > 3 else word
-
-
-def content_words(text: str) -> list[str]:
-    """The lowercased words of `text` minus stop words, in order, without repeats."""
-    words = (w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS)
-    return list(dict.fromkeys(words))
+from memories.text import content_words, stem
 
 
 def matched_terms(query: str, text: str) -> list[str]:
-    """The query's content words that occur in `text` (up to a crude stem), in query order."""
-    stems = {_stem(word) for word in content_words(text)}
-    return [word for word in content_words(query) if _stem(word) in stems]
+    """The query's content words (and CJK terms) that occur in `text` up to a light stem, in
+    query order: 烤鸭 is matched in 我喜欢吃北京烤鸭, as the index matches it."""
+    stems = {stem(word) for word in content_words(text)}
+    return [word for word in content_words(query) if stem(word) in stems]
 
 
 @dataclass

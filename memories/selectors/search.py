@@ -30,11 +30,11 @@ from memories.selectors.search_lexical import (
     bm25_ctes,
     lexical_result,
     memory_columns,
-    query_words,
     vector_literal,
 )
 from memories.selectors.search_rows import candidate_rows, memory_of
 from memories.selectors.search_statements import candidates_statement
+from memories.text import query_words
 
 # BM25 (unlike ts_rank_cd) knows how rare a word is, so it earns a larger share than before.
 DENSE_WEIGHT = 0.6

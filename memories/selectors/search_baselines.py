@@ -16,8 +16,7 @@ from accounts.models import Project
 from memories import embeddings
 from memories.selectors.memories import memories_of
 from memories.selectors.search import UNUSED_COLUMNS, nearest_of
-from memories.selectors.search_lexical import query_words
-from memories.text import TEXT_SEARCH_CONFIG, lexical, or_terms
+from memories.text import TEXT_SEARCH_CONFIG, lexical, or_terms, query_words
 
 
 def memory_rank_dense(*, project: Project, query: str, where: Q, limit: int) -> list:

@@ -22,7 +22,6 @@ common in a big scope, the candidates) are estimates there.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -39,7 +38,6 @@ CONTEXT_WEIGHT = 0.3
 SCOPE_SAMPLE = 10_000
 WIDE_DOCS = 1_000
 WIDE_MATCHES = 5_000
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 # The lexical stage as common table expressions ending in `ranked (id, bm25)`; search runs
 # them in the same statement as the dense stage (selectors/search.py), so both cost one round trip.
@@ -97,13 +95,8 @@ class LexicalResult:
         return max((m.bm25 for m in self.memories.values()), default=0.0)
 
 
-def query_words(query: str) -> str:
-    """The query as plain words: punctuation and tsquery operators cannot reach the parser."""
-    return " ".join(_WORD.findall(query.lower()))
-
-
 def bm25_ctes(scoped, words: str, pool: int, *, exact: bool) -> tuple[str, list]:
-    """The BM25_CTES for `words` (query_words' output, not empty) over `scoped` and their
+    """The BM25_CTES for `words` (text.query_words' output, not empty) over `scoped` and their
     parameters."""
     # OR of the words and CJK terms: a memory holding some of them still ranks, unlike
     # plainto_tsquery.

@@ -302,3 +302,16 @@ def test_matched_terms_meets_simple_word_forms():
         "cities",
     ]
     assert matched_terms("cello", "Ben plays the violin") == []
+
+
+def test_matched_terms_finds_a_chinese_word_inside_a_sentence():
+    assert matched_terms("烤鸭", "我喜欢吃北京烤鸭") == ["烤鸭"]
+    assert matched_terms("喜欢 Python 吗？", "喜欢写 Python 代码") == ["喜欢", "python"]  # noqa: RUF001
+    assert matched_terms("烤鸭", "我对奶酪过敏") == []
+
+
+def test_it_shows_the_chinese_words_a_memory_ranked_by(alice_client, alice):
+    add(alice, "ann", ["我喜欢吃北京烤鸭", "我对奶酪过敏"])
+    html = alice_client.get(search_url(alice, q="烤鸭", threshold=0)).content.decode()
+    assert result_texts(html)[0] == "我喜欢吃北京烤鸭"
+    assert "query terms found: <mark>烤鸭</mark>" in html

@@ -272,6 +272,22 @@ def test_schema_fill_matches_categories_keywords_and_generic_lists(alice):
     assert schema_fill(memories, {"type": "string"}) == {}
 
 
+def test_schema_fill_matches_chinese_categories_and_words(alice):
+    memories = [
+        remember(alice, "我对奶酪过敏", "健康", minute=1),
+        remember(alice, "我喜欢吃北京烤鸭", "饮食", minute=2),
+    ]
+    schema = {
+        "properties": {
+            "饮食": {"type": "string"},
+            "过敏": {"type": "array", "items": {"type": "string"}},
+            "爱好": {"type": "array", "items": {"type": "string"}},
+        }
+    }
+
+    assert schema_fill(memories, schema) == {"饮食": "我喜欢吃北京烤鸭", "过敏": ["我对奶酪过敏"]}
+
+
 # --- the LLM export ---------------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from memories.extraction.offline import DEFAULT_CATEGORIES, Fact, extract_facts
+from memories.extraction.offline_categories import assign, catalog, topics, word_filter
 
 PERSONAL = ("personal_details",)
 WORK = ("professional_details",)
@@ -395,6 +396,24 @@ def test_it_matches_custom_categories_by_name_and_description():
     assert by_text["Has a dog named Biscuit"] == ("pets",)
     assert by_text["Works at Acme"] == ("work",)
     assert by_text["Lives in Berlin"] == ("diet",)  # no match and no misc: the first category
+
+
+def test_it_matches_chinese_custom_categories_by_shared_words():
+    cats = catalog([{"饮食": "食物、饮食偏好、过敏"}, {"工作": "职业、公司"}])
+    assert assign("对奶酪过敏", "", (), cats) == ("饮食",)
+    assert assign("在北京的公司上班", "", (), cats) == ("工作",)
+    assert assign("喜欢猫", "", (), cats) == ("饮食",)  # no match and no misc: the first category
+
+
+def test_it_filters_facts_by_chinese_words():
+    allergies = word_filter("过敏")
+    assert allergies is not None and allergies.matches("对奶酪过敏", (), set())
+    assert not allergies.matches("喜欢吃北京烤鸭", (), set())
+
+
+def test_it_matches_keywords_that_are_two_words():
+    assert topics("Loves hip-hop") >= {"music"}
+    assert topics("Has a master's degree") == {"professional_details"}
 
 
 def test_it_uses_only_names_from_the_list_in_use():

@@ -42,6 +42,8 @@ def sql(function: str, text: str) -> str:
         ("東京に住む", "東京 京に に住 住む"),
         ("서울에 살아요", "서울 울에 살아 아요"),
         ("I love running", ""),
+        # Yi, Latin extended-D and private use characters are not CJK
+        ("豈更 \ua000\ua001 \ua78c\ua78c \ue000\ue001", "豈更"),
     ],
 )
 def test_it_cuts_every_cjk_run_into_bigrams(db, text, terms):
