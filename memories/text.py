@@ -43,8 +43,8 @@ def or_terms(words: str) -> Func:
 
 
 # Kana, CJK ideographs (ext. A, unified, compatibility) and hangul: the class engram_cjk_terms
-# uses (migration 0009, which must spell it out rather than import it). Escapes, not characters:
-# normalisation turns U+F900 into U+8C48, the mistake 0009 corrects.
+# uses (migration 0008, which must spell it out rather than import it). Escapes, not characters:
+# Unicode normalisation of a source file turns U+F900 into U+8C48.
 CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _CJK_RUN = re.compile(f"[{CJK}]+")
 # A CJK run, or a run of letters and digits (the underscore separates, as in PostgreSQL's parser).

@@ -16,7 +16,9 @@ import django.contrib.postgres.search
 import django.db.models.expressions
 from django.db import migrations, models
 
-CJK = "[぀-ヿ㐀-䶿一-鿿豈-﫿가-힯]"  # kana, CJK ideographs (ext. A, unified, compatibility), hangul
+CJK = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]"  # as memories/text.py
+# (kana, CJK ideographs: ext. A, unified, compatibility; hangul), spelled with \u escapes, which
+# no Unicode normalisation of this file can change (a literal U+F900 becomes U+8C48).
 
 FUNCTIONS = f"""
 CREATE OR REPLACE FUNCTION engram_cjk_terms(t text) RETURNS text
