@@ -68,6 +68,11 @@ _SUFFIXES = (("ies", "y"), ("ing", ""), ("ary", ""), ("ed", ""), ("es", ""), ("s
 STEM_LENGTH = 6
 
 
+def is_cjk(text: str) -> bool:
+    """Whether `text` is all CJK (kana, ideographs, hangul)."""
+    return _CJK_RUN.fullmatch(text) is not None
+
+
 def _terms(run: str) -> list[str]:
     """The overlapping character bigrams of a CJK run; a run of one character is itself."""
     return [run[i : i + 2] for i in range(len(run) - 1)] if len(run) > 1 else [run]

@@ -10,14 +10,31 @@ from dataclasses import dataclass
 
 from memories.models import ENTITY_FIELDS
 from memories.selectors.search import DENSE_WEIGHT, LEXICAL_WEIGHT, SearchHit
-from memories.text import content_words, stem
+from memories.text import content_words, is_cjk, stem
 
 
 def matched_terms(query: str, text: str) -> list[str]:
     """The query's content words (and CJK terms) that occur in `text` up to a light stem, in
-    query order: 烤鸭 is matched in 我喜欢吃北京烤鸭, as the index matches it."""
+    query order: 烤鸭 is matched in 我喜欢吃北京烤鸭, as the index matches it. Overlapping CJK
+    bigrams matched one after the other read as the run they came from (北京烤鸭, not 北京,
+    京烤, 烤鸭)."""
     stems = {stem(word) for word in content_words(text)}
-    return [word for word in content_words(query) if stem(word) in stems]
+    terms: list[str] = []
+    previous = None
+    for word in content_words(query):
+        if stem(word) not in stems:
+            previous = None
+            continue
+        if previous is not None and _overlapping_bigrams(previous, word):
+            terms[-1] += word[1:]
+        else:
+            terms.append(word)
+        previous = word
+    return terms
+
+
+def _overlapping_bigrams(first: str, second: str) -> bool:
+    return len(first) == len(second) == 2 and first[1] == second[0] and is_cjk(first + second)
 
 
 @dataclass

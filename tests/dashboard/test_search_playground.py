@@ -310,6 +310,12 @@ def test_matched_terms_finds_a_chinese_word_inside_a_sentence():
     assert matched_terms("烤鸭", "我对奶酪过敏") == []
 
 
+def test_it_reads_overlapping_matched_bigrams_as_one_run():
+    assert matched_terms("北京烤鸭", "我喜欢吃北京烤鸭") == ["北京烤鸭"]
+    assert matched_terms("北京的烤鸭", "我喜欢吃北京烤鸭") == ["北京", "烤鸭"]
+    assert matched_terms("hiking 北京", "北京 hike") == ["hiking", "北京"]
+
+
 def test_it_shows_the_chinese_words_a_memory_ranked_by(alice_client, alice):
     add(alice, "ann", ["我喜欢吃北京烤鸭", "我对奶酪过敏"])
     html = alice_client.get(search_url(alice, q="烤鸭", threshold=0)).content.decode()
