@@ -33,6 +33,7 @@ from memories.services.limits import memory_text_fits
 
 logger = logging.getLogger(__name__)
 CANDIDATES_PER_FACT = 5
+WRITES = frozenset({"ADD", "UPDATE"})  # the decisions that store a text
 
 
 class TransientExtractionError(Exception):
@@ -131,24 +132,28 @@ def plan_event(event: Event) -> Plan:
     close = [closest_memories(event.project, scope, vectors[t]) for t in texts]
     split = len(extracted.facts)
     decisions, usage = decide(extracted.facts, close[:split], close[split:], forgets)
-    writes = {"ADD", "UPDATE"}
-    decisions = [d for d in decisions if d.event not in writes or memory_text_fits(d.text)]
+    decisions = _fitting(event, decisions)  # an LLM may merge facts into a longer UPDATE
     usage.add(extracted.usage)
-    missing = [d.text for d in decisions if d.event in {"ADD", "UPDATE"} and d.text not in vectors]
+    missing = [d.text for d in decisions if d.event in WRITES and d.text not in vectors]
     if missing:
         vectors.update(zip(missing, embeddings.embed_texts(missing), strict=True))
     return Plan(decisions=decisions, vectors=vectors, usage=usage)
 
 
-def _fitting(event: Event, facts: list[NewFact]) -> list[NewFact]:
-    """The facts short enough to be a memory (MEMORY_TEXT_MAX_CHARS): a message may be longer
-    than a memory, and an extractor may hand back a whole long message as one "fact"."""
-    kept = [fact for fact in facts if memory_text_fits(fact.text)]
-    if len(kept) < len(facts):
+def _fitting(event: Event, items: list[NewFact] | list[Decision]) -> list:
+    """The facts, or the writing decisions, short enough to be a memory (MEMORY_TEXT_MAX_CHARS),
+    in order, with a warning for the others: a message may be longer than a memory, and an
+    extractor may hand back a whole long message as one "fact". A fact is a memory to write."""
+    kept = [
+        item
+        for item in items
+        if getattr(item, "event", "ADD") not in WRITES or memory_text_fits(item.text)
+    ]
+    if len(kept) < len(items):
         logger.warning(
-            "event %s: %d extracted facts over %d characters were not stored",
+            "event %s: %d facts over %d characters were not stored",
             event.pk,
-            len(facts) - len(kept),
+            len(items) - len(kept),
             settings.MEMORY_TEXT_MAX_CHARS,
         )
     return kept
