@@ -148,21 +148,18 @@ def _install_command(spec: SdkSpec, into: Path) -> list[str]:
     ]
 
 
+# The module a Python client's install must provide, and the distribution it comes from.
+_PYTHON_MODULES = {"python": ("mem0", "mem0ai"), "cli": ("mem0_cli.app", "mem0-cli")}
+
+
 def _check_command(spec: SdkSpec, where: Path) -> tuple[list[str], dict[str, str]]:
     """A command printing the version that `where` really provides to an SDK process."""
-    if spec.kind == "python":
+    if spec.kind in _PYTHON_MODULES:
+        module, distribution = _PYTHON_MODULES[spec.kind]
         code = (
-            "import importlib.metadata as m, mem0, sys; "
-            "assert mem0.__file__.startswith(sys.argv[1]), mem0.__file__; "
-            "print(m.version('mem0ai'))"
-        )
-        env = sdk_env(**{"PYTHONPATH": str(where)})
-        return [sys.executable, "-c", code, str(where)], env
-    if spec.kind == "cli":
-        code = (
-            "import importlib.metadata as m, mem0_cli.app, sys; "
-            "assert mem0_cli.app.__file__.startswith(sys.argv[1]), mem0_cli.app.__file__; "
-            "print(m.version('mem0-cli'))"
+            f"import importlib.metadata as m, {module}, sys; "
+            f"assert {module}.__file__.startswith(sys.argv[1]), {module}.__file__; "
+            f"print(m.version('{distribution}'))"
         )
         env = sdk_env(**{"PYTHONPATH": str(where)})
         return [sys.executable, "-c", code, str(where)], env
