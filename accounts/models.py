@@ -5,6 +5,7 @@ import string
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 
@@ -152,6 +153,10 @@ class Project(models.Model):
     # LLM tokens spent by this project's extractions (per-tenant cost accounting).
     llm_prompt_tokens = models.BigIntegerField(default=0)
     llm_completion_tokens = models.BigIntegerField(default=0)
+    # Every embedding model this project's memories may have vectors of (the configured one is
+    # searched too): search embeds a query once per model, so a change of model never hides a
+    # memory; manage.py reembed narrows it back to one (memories/services/reembed.py).
+    embedding_models = ArrayField(models.CharField(max_length=120), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -69,9 +69,18 @@ def _worker() -> dict:
 def _embedder() -> dict:
     from memories.embeddings import embedder_status
 
+    from memories.services.reembed import projects_to_reembed
+
     status = embedder_status()
     if status.get("error"):
         return {"status": "error", "detail": status["error"], **status}
+    # Not an error: their search stays right (one query embedding per model), only slower.
+    status["projects_to_reembed"] = projects_to_reembed().count()
+    if status["projects_to_reembed"]:
+        status["detail"] = (
+            f"{status['projects_to_reembed']} project(s) hold memories of another embedding "
+            "model: run `manage.py reembed --all` (online, resumable)"
+        )
     return status
 
 

@@ -8,7 +8,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.utils import timezone
-from pgvector.django import HnswIndex, VectorField
+from pgvector.django import VectorField
 
 from accounts.models import ApiKey, Project
 from memories.text import TEXT_SEARCH_CONFIG, lexical
@@ -59,7 +59,11 @@ class Memory(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memories")
     text = models.TextField()
     hash = models.CharField(max_length=32)  # md5 hex of the text, as Mem0 reports it
-    embedding = VectorField(dimensions=settings.EMBEDDING_DIM, null=True)
+    # Vectors of any dimension: `embedding_model` names the model that made each one, and each
+    # model has its own partial HNSW index (services/vector_indexes.py), so a project can change
+    # models while it serves (manage.py reembed).
+    embedding = VectorField(null=True)
+    embedding_model = models.CharField(max_length=120, blank=True, default="")
     # The messages around this one in the add call that stored it (infer=False), so a reply
     # ("Yes, last Tuesday!") can be found by the question it answers; searched, never shown.
     context = models.TextField(blank=True, default="", db_default="")
@@ -109,13 +113,6 @@ class Memory(models.Model):
             GinIndex(fields=["search_vector"], name="memory_search_vector"),
             GinIndex(fields=["metadata"], name="memory_metadata", opclasses=["jsonb_path_ops"]),
             GinIndex(fields=["categories"], name="memory_categories"),
-            HnswIndex(
-                name="memory_embedding_hnsw",
-                fields=["embedding"],
-                m=16,
-                ef_construction=64,
-                opclasses=["vector_cosine_ops"],
-            ),
         ]
 
     def __str__(self) -> str:

@@ -22,7 +22,7 @@ from memories.bench.search import (
 )
 from memories.models import Memory
 from memories.services.extraction import extraction_run
-from memories.services.memories import text_hash
+from memories.services.memories import embedded_with, text_hash
 
 TEMPLATES = [
     "I love {thing} {when}.",
@@ -106,6 +106,7 @@ def measure_index_write(project, adds: int, users: int, rng, run_id: str) -> dic
             text=text,
             hash=text_hash(text),
             embedding=vector,
+            embedding_model=embedded_with(project),
             user_id=f"user-{i % users}",
         )
         started = time.perf_counter()

@@ -15,7 +15,8 @@ from django.db import connection
 from accounts.models import Project
 from memories import embeddings
 from memories.models import Entity, Memory
-from memories.services.memories import text_hash
+from memories.services.memories import embedded_with, text_hash
+from memories.services.vector_indexes import create_index_sql, index_name
 
 NAMES = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatou", "Goran", "Hana", "Ivo", "Jun"]
 VERBS = [
@@ -145,6 +146,7 @@ COLUMNS = (
     "text",
     "hash",
     "embedding",
+    "embedding_model",
     "user_id",
     "metadata",
     "categories",
@@ -169,8 +171,9 @@ def load_memories(
         [Entity(project=project, type="user", name=f"user-{u}") for u in range(users)],
         ignore_conflicts=True,
     )
+    model = embedded_with(project)
     with connection.cursor() as cursor:
-        cursor.execute("DROP INDEX IF EXISTS memory_embedding_hnsw")
+        cursor.execute(f"DROP INDEX IF EXISTS {index_name(model)}")
     started = time.perf_counter()
     _copy_rows(project, total, users, pool, literals, progress)
     copy_seconds = time.perf_counter() - started
@@ -179,6 +182,7 @@ def load_memories(
 
 
 def _copy_rows(project, total, users, pool, literals, progress) -> None:
+    model = embeddings.current_model()
     base = datetime(2025, 1, 1, tzinfo=UTC)
     sql = f"COPY {Memory._meta.db_table} ({', '.join(COLUMNS)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
@@ -194,6 +198,7 @@ def _copy_rows(project, total, users, pool, literals, progress) -> None:
                     text,
                     text_hash(text),
                     literals[slot],
+                    model,
                     f"user-{i % users}",
                     None,
                     "{}",
@@ -210,19 +215,18 @@ def _copy_rows(project, total, users, pool, literals, progress) -> None:
 
 
 def build_hnsw(progress: Callable[[str], None]) -> dict:
+    """The configured model's HNSW index (services/vector_indexes.py), built after the load."""
     progress("  building the HNSW index (m=16, ef_construction=64)...")
+    model = embeddings.current_model()
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("SET maintenance_work_mem = '1GB'")
         cursor.execute("SET max_parallel_maintenance_workers = 1")
-        cursor.execute(
-            f"CREATE INDEX IF NOT EXISTS memory_embedding_hnsw ON {Memory._meta.db_table} "
-            "USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
-        )
+        cursor.execute(create_index_sql(model, embeddings.model_dim(model), concurrently=False))
         # VACUUM as autovacuum would after a bulk load: the visibility map lets index-only
         # scans (the dashboard's memory counts) skip the heap.
         cursor.execute("VACUUM ANALYZE " + Memory._meta.db_table)
-        cursor.execute("SELECT pg_relation_size('memory_embedding_hnsw')")
+        cursor.execute("SELECT pg_relation_size(%s)", [index_name(model)])
         size = cursor.fetchone()[0]
     return {"hnsw_build_s": time.perf_counter() - started, "hnsw_size_mb": size / 2**20}
 

@@ -15,22 +15,25 @@ from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import F, FloatField, Q, Value
-from django.db.models.expressions import ExpressionWrapper
-from pgvector.django import CosineDistance
+from django.db.models import Q
 
 from accounts.models import Project
-from memories import embeddings
 from memories.models import Memory
 from memories.selectors.memories import memories_of
 from memories.selectors.rerank import rerank as rerank_hits
+from memories.selectors.search_dense import (
+    UNUSED_COLUMNS,
+    QueryVector,
+    distance_sql,
+    nearest_of,
+    query_vectors,
+)
 from memories.selectors.search_lexical import (
     BM25_EXTRAS,
     LexicalResult,
     bm25_ctes,
     lexical_result,
     memory_columns,
-    vector_literal,
 )
 from memories.selectors.search_rows import candidate_rows, memory_of
 from memories.selectors.search_statements import candidates_statement
@@ -40,8 +43,6 @@ from memories.text import query_words
 DENSE_WEIGHT = 0.6
 LEXICAL_WEIGHT = 1 - DENSE_WEIGHT
 HNSW_EF_SEARCH = 100
-# Large columns a result never shows: parsing 384 floats per row costs more than the query.
-UNUSED_COLUMNS = ("embedding", "search_vector", "context")
 
 
 @dataclass
@@ -69,8 +70,8 @@ def memory_search(
 ) -> list[SearchHit]:
     """The `top_k` best memories for `query` among `where`, scores in [0, 1], best first."""
     pool = max(top_k * 3, 30)
-    vector = embeddings.embed_query(query)
-    dense, lexical = _candidates(project, where, query, vector, pool, exact, bool(weights[1]))
+    vectors = query_vectors(project, query)
+    dense, lexical = _candidates(project, where, query, vectors, pool, exact, bool(weights[1]))
     hits = _fuse(dense, lexical, weights)
     if rerank:
         hits = rerank_hits(hits, lexical=lexical, weights=weights)
@@ -86,74 +87,85 @@ _CANDIDATES = """WITH dense AS MATERIALIZED ({dense}),
 {lexical},
 picked AS (SELECT id FROM dense UNION SELECT id FROM ranked)
 SELECT {columns}, dense.distance AS dense_distance, ranked.bm25,
-       m.embedding <=> %s::vector AS distance, {extras}
+       {distance} AS distance, {extras}
 FROM picked JOIN {table} m ON m.id = picked.id
 LEFT JOIN dense ON dense.id = m.id LEFT JOIN ranked ON ranked.id = m.id
 """
 
 
-def _candidates(project, where, query: str, vector, pool: int, exact: bool, lexical: bool):
-    """({id: memory} of the `pool` nearest, LexicalResult of the `pool` best by BM25)."""
+def _candidates(project, where, query: str, vectors: list[QueryVector], pool, exact, lexical):
+    """({id: memory} of the `pool` nearest of each model, LexicalResult of the `pool` best by
+    BM25)."""
     words = query_words(query) if lexical else ""
     if not words:
         scoped = memories_of(project=project).filter(where)
+        dense = {}
         with _index_path(exact=exact, pool=pool):
-            dense = {m.pk: m for m in nearest_of(scoped, vector, pool, exact=exact)}
-        return _unstarved(dense, project, where, vector, pool, exact=exact), LexicalResult()
-
-    def build(project, where, words, vector):
-        return _candidates_sql(project, where, words, vector, pool=pool, exact=exact)
-
+            for vector in vectors:
+                dense.update((m.pk, m) for m in nearest_of(scoped, vector, pool, exact=exact))
+        return _unstarved(dense, project, where, vectors, pool, exact=exact), LexicalResult()
     try:
-        sql, params = candidates_statement(
-            project=project, where=where, words=words, vector=vector, key=(pool, exact), build=build
-        )
+        if len(vectors) == 1:  # the usual case, templated (search_statements.py)
+            [only] = vectors
+
+            def build(project, where, words, values):
+                one = [QueryVector(only.model, only.dim, values)]
+                return _candidates_sql(project, where, words, one, pool=pool, exact=exact)
+
+            sql, params = candidates_statement(
+                project=project,
+                where=where,
+                words=words,
+                vector=only.values,
+                key=(pool, exact, only.model, only.dim),
+                build=build,
+            )
+        else:  # while the project changes models
+            sql, params = _candidates_sql(project, where, words, vectors, pool=pool, exact=exact)
     except EmptyResultSet:  # the filter can match nothing, e.g. {"agent_id": {"in": []}}
         return {}, LexicalResult()
     with _index_path(exact=exact, pool=pool):
         rows = candidate_rows(sql, params, UNUSED_COLUMNS)
     dense = {row.pk: row for row in rows if row.dense_distance is not None}
-    return _unstarved(dense, project, where, vector, pool, exact=exact), lexical_result(rows)
+    return _unstarved(dense, project, where, vectors, pool, exact=exact), lexical_result(rows)
 
 
-def _candidates_sql(project, where, words: str, vector, *, pool: int, exact: bool):
+def _candidates_sql(project, where, words: str, vectors: list[QueryVector], *, pool, exact):
     """The candidates statement and its parameters, built through the ORM."""
     scoped = memories_of(project=project).filter(where)
-    nearest = nearest_of(scoped, vector, pool, exact=exact)
-    dense_sql, dense_params = nearest.values("id", "distance").query.sql_with_params()
+    stages, dense_params = [], []
+    for vector in vectors:
+        nearest = nearest_of(scoped, vector, pool, exact=exact)
+        stage_sql, stage_params = nearest.values("id", "distance").query.sql_with_params()
+        stages.append(f"({stage_sql})")
+        dense_params += stage_params
     lexical_sql, lexical_params = bm25_ctes(scoped, words, pool, exact=exact)
+    distance, distance_params = distance_sql(vectors, "m")
     sql = _CANDIDATES.format(
-        dense=dense_sql,
+        dense=" UNION ALL ".join(stages),
         lexical=lexical_sql,
         columns=memory_columns(UNUSED_COLUMNS),
+        distance=distance,
         table=Memory._meta.db_table,
         extras=BM25_EXTRAS,
     )
-    return sql, [*dense_params, *lexical_params, vector_literal(vector)]
+    return sql, [*dense_params, *lexical_params, *distance_params]
 
 
-def _unstarved(dense: dict, project, where, vector, pool: int, *, exact: bool) -> dict:
+def _unstarved(dense: dict, project, where, vectors, pool: int, *, exact: bool) -> dict:
     """The HNSW candidates, or the exact ones when HNSW came back short.
 
     pgvector's iterative scan gives up after hnsw.max_scan_tuples (20,000) index tuples, so a
     filter whose rows are few and far between in the graph can return fewer than `pool` even
     though more rows match; the exact scan then answers (it costs more, but only then).
     """
-    if exact or len(dense) >= pool:
+    if exact or len(dense) >= pool * len(vectors):
         return dense
     scoped = memories_of(project=project).filter(where)
-    return {m.pk: m for m in nearest_of(scoped, vector, pool, exact=True)}
-
-
-def nearest_of(scoped, vector, pool: int, *, exact: bool):
-    """The `pool` memories of `scoped` nearest to `vector`, with `.distance`; `exact` scans
-    the scope's rows instead of walking the HNSW index (see exact_distance_order)."""
-    return (
-        scoped.exclude(embedding=None)
-        .defer(*UNUSED_COLUMNS)
-        .annotate(distance=CosineDistance("embedding", vector))
-        .order_by(exact_distance_order() if exact else "distance")
-    )[:pool]
+    exact_dense = {}
+    for vector in vectors:
+        exact_dense.update((m.pk, m) for m in nearest_of(scoped, vector, pool, exact=True))
+    return exact_dense
 
 
 @contextmanager
@@ -167,21 +179,6 @@ def _index_path(*, exact: bool, pool: int):
         cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
         cursor.execute(f"SET LOCAL hnsw.ef_search = {max(HNSW_EF_SEARCH, pool)}")
         yield
-
-
-def exact_distance_order() -> ExpressionWrapper:
-    """Order by the annotated `distance` with an exact scan: "+ 0" hides the operator from the
-    planner, so it filters through the btree and sorts, instead of walking the HNSW index for
-    the whole project (which a selective filter can starve)."""
-    return ExpressionWrapper(F("distance") + Value(0.0), output_field=FloatField())
-
-
-def memory_nearest(*, project: Project, scope: dict, vector, limit: int) -> list[tuple]:
-    """(id, text, subject, immutable, distance) of the scope's nearest memories, exactly."""
-    pinned = {name: value for name, value in scope.items() if value}
-    scoped = memories_of(project=project).filter(**pinned)
-    nearest = nearest_of(scoped, vector, limit, exact=True)
-    return list(nearest.values_list("id", "text", "subject", "immutable", "distance"))
 
 
 def _fuse(dense: dict, lexical: LexicalResult, weights: tuple[float, float]) -> list[SearchHit]:

@@ -13,14 +13,13 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import Q
 
 from accounts.models import Project
-from memories import embeddings
 from memories.selectors.memories import memories_of
-from memories.selectors.search import UNUSED_COLUMNS, nearest_of
+from memories.selectors.search_dense import UNUSED_COLUMNS, nearest_of, query_vectors
 from memories.text import TEXT_SEARCH_CONFIG, lexical, or_terms, query_words
 
 
 def memory_rank_dense(*, project: Project, query: str, where: Q, limit: int) -> list:
-    vector = embeddings.embed_query(query)
+    vector = query_vectors(project, query)[0]  # the configured model's
     scoped = memories_of(project=project).filter(where)
     return list(nearest_of(scoped, vector, limit, exact=True))
 

@@ -11,6 +11,7 @@ from memories.models import Event, HistoryEvent, Memory, MemoryHistory
 from memories.services.memories import (
     ENTITY_ID_FIELDS,
     Actor,
+    embedded_with,
     entities_upsert,
     history_entry,
     history_write,
@@ -68,6 +69,7 @@ def _add(event: Event, decision: Decision, vector, scope) -> Memory:
         text=decision.text,
         hash=text_hash(decision.text),
         embedding=vector,
+        embedding_model=embedded_with(event.project),
         subject=decision.fact.subject if decision.fact else "",
         metadata=payload.get("metadata"),
         categories=categories,
@@ -81,6 +83,7 @@ def _add(event: Event, decision: Decision, vector, scope) -> Memory:
 def _update(target: Memory, decision: Decision, vector, actor, messages) -> dict:
     old = target.text
     target.text, target.hash, target.embedding = decision.text, text_hash(decision.text), vector
+    target.embedding_model = embedded_with(target.project)
     if decision.fact:
         target.categories = sorted(set(target.categories) | set(decision.fact.categories))
         target.subject = decision.fact.subject or target.subject

@@ -27,7 +27,7 @@ from memories.extraction.facts import ExtractionOptions, NewFact, extract
 from memories.extraction.llm import LLMError, LLMUnavailable, Usage
 from memories.messages import normalized
 from memories.models import Event, EventStatus
-from memories.selectors.search import memory_nearest
+from memories.selectors.search_dense import memory_nearest
 from memories.services.apply import apply_decisions
 from memories.services.limits import memory_text_fits
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Func, Q, Value
 from django.utils import timezone
 
 from accounts.models import ApiKey, Project, User
@@ -78,6 +78,21 @@ class NewMemories:
     immutable: bool = False
     expiration_date: date | None = None
     created_at: datetime | None = None
+
+
+def embedded_with(project: Project) -> str:
+    """The configured embedding model's key, to store beside each vector the caller writes;
+    added to the project's `embedding_models` the first time, so search keeps embedding the
+    query with it after the configuration changes (selectors/search_dense.py)."""
+    model = embeddings.current_model()
+    if model not in project.embedding_models:
+        # One UPDATE per project and model, ever; the condition makes concurrent first writes
+        # add it once.
+        Project.objects.filter(pk=project.pk).exclude(embedding_models__contains=[model]).update(
+            embedding_models=Func(F("embedding_models"), Value(model), function="array_append")
+        )
+        project.embedding_models = [*project.embedding_models, model]
+    return model
 
 
 def text_hash(text: str) -> str:
@@ -184,6 +199,7 @@ def _new_memory(project: Project, new: NewMemories, text: str, vector, context="
         context=context,
         hash=text_hash(text),
         embedding=vector,
+        embedding_model=embedded_with(project),
         metadata=new.metadata,
         categories=new.categories,
         immutable=new.immutable,
@@ -262,6 +278,7 @@ def memory_update(
     if text is not None and text != memory.text:
         memory.text, memory.hash = text, text_hash(text)
         memory.embedding = vector if vector is not None else embeddings.embed_texts([text])[0]
+        memory.embedding_model = embedded_with(memory.project)
     if metadata is not UNSET:
         memory.metadata = merge_patch(memory.metadata, metadata)
         memory_metadata_check(memory.metadata)  # what is stored: the patch merged in

@@ -5,7 +5,7 @@ Format (``engram-project``, version 1), UTF-8, one JSON object per line:
 1. A header::
 
        {"format": "engram-project", "version": 1, "exported_at": "<ISO 8601>",
-        "engram_embedding_model": "all-MiniLM-L6-v2", "embedding_dim": 384,
+        "engram_embedding_model": "multilingual-e5-small", "embedding_dim": 384,
         "embeddings": true,
         "organization": {"public_id": "org_…", "name": "…"},
         "project": {"public_id": "proj_…", "name": "…", "description": "…",
@@ -20,7 +20,9 @@ Format (``engram-project``, version 1), UTF-8, one JSON object per line:
 
    - ``{"type": "entity", "entity_type", "name", "metadata", "created_at", "updated_at"}``
    - ``{"type": "memory", "id" (UUID), "text", "hash", "embedding" (list of floats, absent
-     with --no-embeddings), "user_id", "agent_id", "app_id", "run_id", "metadata",
+     with --no-embeddings), "embedding_model" (the model key that made it, beside
+     "embedding"; older files: the header's "engram_embedding_model"), "user_id",
+     "agent_id", "app_id", "run_id", "metadata",
      "categories", "immutable", "expiration_date", "subject", "context" (the neighbouring
      messages search indexes; absent in older files), "state", "replaced_by" (UUID or
      null), "created_at", "updated_at", "access_count", "last_accessed_at"}``
@@ -57,6 +59,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import Project
 from accounts.services import PROJECT_EDITABLE_FIELDS
+from memories import embeddings
 from memories.models import Entity, Event, Feedback, Memory, MemoryHistory
 from memories.models_webhooks import Webhook
 
@@ -146,7 +149,8 @@ def export_header(project: Project, *, include_embeddings: bool = True) -> dict[
         "format": FORMAT,
         "version": VERSION,
         "exported_at": timezone.now().isoformat(),
-        "engram_embedding_model": settings.EMBEDDING_MODEL,
+        # The configured model; each memory names its own ("embedding_model").
+        "engram_embedding_model": embeddings.current_model(),
         "embedding_dim": settings.EMBEDDING_DIM,
         "embeddings": include_embeddings,
         "organization": {
@@ -194,6 +198,7 @@ def project_export_records(
         record["replaced_by"] = str(memory.replaced_by_id) if memory.replaced_by_id else None
         if include_embeddings:
             record["embedding"] = embedding_list(memory.embedding)
+            record["embedding_model"] = memory.embedding_model
         yield record
     history = (
         MemoryHistory.objects.filter(project=project)

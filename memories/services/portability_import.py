@@ -20,7 +20,6 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Model, Q, UUIDField
 
@@ -30,6 +29,7 @@ from memories import embeddings
 from memories.models import Entity, Event, Feedback, Memory, MemoryHistory
 from memories.models_webhooks import Webhook, new_webhook_id
 from memories.services.limits import MemoryTooLarge, memory_metadata_check, memory_text_check
+from memories.services.memories import embedded_with
 from memories.services.portability import (
     BATCH_SIZE,
     ENTITY_FIELDS,
@@ -99,9 +99,14 @@ def project_import(
     return importer.finish()
 
 
-def _same_model(name: str | None) -> bool:
-    local = embeddings.LOCAL_MODEL_NAMES
-    return name == settings.EMBEDDING_MODEL or (name in local and settings.EMBEDDING_MODEL in local)
+def _model_key(name: str | None) -> str | None:
+    """The model key of a file's "embedding_model"; files from before keys name an OpenAI-
+    compatible model without its "openai:" prefix and MiniLM by either of its names."""
+    if not name or ":" in name:
+        return name
+    if name in embeddings.LOCAL_MODEL_NAMES:
+        return embeddings.LOCAL_CANONICAL_NAME
+    return name if embeddings.can_embed(name) else f"openai:{name}"
 
 
 @transaction.atomic
@@ -167,12 +172,11 @@ class _Importer:
         self.project = project
         self.result = ImportResult(project=project)
         self.progress = progress
-        self.use_vectors = (
-            not reembed
-            and header.get("embeddings", True)
-            and _same_model(header.get("engram_embedding_model"))
-            and header.get("embedding_dim") == settings.EMBEDDING_DIM
-        )
+        # A stored vector is kept when the configured model made it; others are embedded again.
+        self.model = embeddings.current_model()
+        self.dim = embeddings.model_dim(self.model)
+        self.use_vectors = not reembed and header.get("embeddings", True)
+        self.file_model = _model_key(header.get("engram_embedding_model"))
         self.batch: list[dict] = []
         self.kind: str | None = None
         self.total = 0
@@ -265,6 +269,7 @@ class _Importer:
                 vectors[i] = vector
             self.result.reembedded += len(missing)
         objs = []
+        model = embedded_with(self.project)
         for record, vector in zip(batch, vectors, strict=True):
             new_id = ids[uuid.UUID(record["id"])]
             objs.append(
@@ -272,12 +277,14 @@ class _Importer:
                     id=new_id,
                     project=self.project,
                     embedding=vector,
+                    embedding_model=model,
                     **record_values(record, MEMORY_FIELDS),
                 )
             )
             if record.get("replaced_by"):
                 self.replaced_by.append((new_id, uuid.UUID(record["replaced_by"])))
-        _upsert(Memory, objs, unique_fields=["id"], update_fields=[*MEMORY_FIELDS, "embedding"])
+        update_fields = [*MEMORY_FIELDS, "embedding", "embedding_model"]
+        _upsert(Memory, objs, unique_fields=["id"], update_fields=update_fields)
 
     def _fits(self, record: dict) -> bool:
         """A memory over the size limits is skipped and reported, not imported: the limits hold
@@ -293,8 +300,9 @@ class _Importer:
 
     def _vector(self, record: dict) -> list[float] | None:
         vector = record.get("embedding")
-        if self.use_vectors and vector is not None and len(vector) == settings.EMBEDDING_DIM:
-            return vector
+        model = _model_key(record.get("embedding_model")) or self.file_model
+        if self.use_vectors and vector is not None and model == self.model:
+            return vector if len(vector) == self.dim else None
         return None
 
     def _records_on_memories(self, model, batch: list[dict]) -> list[tuple[dict, uuid.UUID]]:

@@ -246,7 +246,7 @@ def test_it_rejects_nul_characters(alice_client, seeded):
 
 
 def test_it_shows_an_embedder_failure_in_the_form(alice_client, seeded, htmx, monkeypatch):
-    def unavailable(query):
+    def unavailable(query, **kwargs):
         raise EmbeddingUnavailable("the embedding service timed out")
 
     monkeypatch.setattr(embeddings, "embed_query", unavailable)

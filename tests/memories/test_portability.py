@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import Project
+from memories import embeddings
 from memories.models import Entity, Event, Feedback, Memory, MemoryHistory
 from memories.models_webhooks import Webhook
 from memories.services.portability import project_export
@@ -185,9 +186,29 @@ def test_without_embeddings_the_import_embeds_the_texts_again(world, alice):
 
 def test_another_embedding_model_or_reembed_embeds_again(world):
     lines = records(export(world))
-    lines[0]["engram_embedding_model"] = "text-embedding-3-small"
+    memories = [line for line in lines if line.get("type") == "memory"]
+    assert {line["embedding_model"] for line in memories} == {embeddings.current_model()}
+    memories[0]["embedding_model"] = "openai:text-embedding-3-small"
     text = "".join(json.dumps(r) + "\n" for r in lines)
 
+    assert project_import(lines=io.StringIO(text), into=world).reembedded == 1
+    assert set(Memory.objects.filter(project=world).values_list("embedding_model", flat=True)) == {
+        embeddings.current_model()
+    }
+    assert (
+        project_import(lines=io.StringIO(export(world)), into=world, reembed=True).reembedded == 3
+    )
+
+
+def test_a_file_from_before_model_keys_is_read_by_its_header(world):
+    lines = records(export(world))
+    for line in lines:
+        line.pop("embedding_model", None)
+    text = "".join(json.dumps(r) + "\n" for r in lines)
+    assert project_import(lines=io.StringIO(text), into=world).reembedded == 0  # same model
+
+    lines[0]["engram_embedding_model"] = "text-embedding-3-small"  # an OpenAI model's name
+    text = "".join(json.dumps(r) + "\n" for r in lines)
     assert project_import(lines=io.StringIO(text), into=world).reembedded == 3
     assert (
         project_import(lines=io.StringIO(export(world)), into=world, reembed=True).reembedded == 3

@@ -4,12 +4,12 @@ context, the rerank stage, and every search option still behaving with them."""
 import pytest
 from django.db.models import Q
 
-from memories.embeddings import embed_query
 from memories.message_context import NEIGHBOUR_CHARS, neighbour_context
 from memories.models import Memory
 from memories.selectors.rerank import RERANK_CANDIDATES, is_phrase, proximity
 from memories.selectors.search import UNUSED_COLUMNS, _candidates, memory_search
 from memories.selectors.search_baselines import memory_rank_dense, memory_rank_full_text
+from memories.selectors.search_dense import query_vectors
 from memories.selectors.search_rows import memory_of
 from memories.selectors.where import Selection, selection_where
 
@@ -103,7 +103,9 @@ def test_idf_comes_from_the_scope_not_from_other_tenants(alice, bob, add):
     )
 
     where = Q(user_id="alice")
-    _, result = _candidates(alice.project, where, "chess", embed_query("chess"), 10, True, True)
+    _, result = _candidates(
+        alice.project, where, "chess", query_vectors(alice.project, "chess"), 10, True, True
+    )
 
     assert result.lexemes == ["chess"]
     assert result.idf["chess"] > 0.5  # one of alice's two memories, not bob's twenty

@@ -24,6 +24,7 @@ from memories.filters import compile_filters
 from memories.models import Memory
 from memories.selectors import search_statements
 from memories.selectors.search import UNUSED_COLUMNS, _candidates_sql, memory_search
+from memories.selectors.search_dense import QueryVector
 from memories.selectors.search_statements import candidates_statement
 from memories.selectors.where import Selection, selection_where
 from tests.factories import ProjectFactory
@@ -79,9 +80,13 @@ def comparable(built: tuple[str, list]) -> tuple:
     return sql, [getattr(param, "obj", param) for param in params]
 
 
+def one(vector: list) -> list[QueryVector]:
+    return [QueryVector("a-model", len(vector), vector)]
+
+
 def statement(project, where: Q, words: str, vector, *, pool: int = 30, exact: bool = True):
     def build(project, where, words, vector):
-        return _candidates_sql(project, where, words, vector, pool=pool, exact=exact)
+        return _candidates_sql(project, where, words, one(vector), pool=pool, exact=exact)
 
     return candidates_statement(
         project=project, where=where, words=words, vector=vector, key=(pool, exact), build=build
@@ -100,7 +105,7 @@ def test_a_filled_template_is_the_orm_statement_for_any_filter_tree():
         changed = other_values(where)
         try:
             expected = _candidates_sql(
-                second, changed, "lake sunrise paint", OTHER_VECTOR, pool=pool, exact=exact
+                second, changed, "lake sunrise paint", one(OTHER_VECTOR), pool=pool, exact=exact
             )
         except EmptyResultSet:  # an empty "in": search answers [] before any statement
             return
@@ -130,10 +135,10 @@ def test_metadata_containment_is_templated_and_a_single_key_lookup_is_not():
     assert templates[1] is None  # the key's value is transformed (json.dumps): ORM path
     rome = other_values(contains)
     assert comparable(statement(project, rome, "tea", VECTOR)) == comparable(
-        _candidates_sql(project, rome, "tea", VECTOR, pool=30, exact=True)
+        _candidates_sql(project, rome, "tea", one(VECTOR), pool=30, exact=True)
     )
     assert comparable(statement(project, key_lookup, "tea", VECTOR)) == comparable(
-        _candidates_sql(project, key_lookup, "tea", VECTOR, pool=30, exact=True)
+        _candidates_sql(project, key_lookup, "tea", one(VECTOR), pool=30, exact=True)
     )
 
 
