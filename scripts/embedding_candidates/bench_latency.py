@@ -22,14 +22,16 @@ batch = docs[:32] + docs[-32:]   # 32 Chinese + 32 English messages
 queries = ["我上次推荐的科幻电影是什么？", "What book did I mention reading last week?"]
 for q in queries: m.embed([q], "query")
 N_Q, N_B = 60, 7
-lat = []
+lat = []; by_lang = ([], [])
 for i in range(N_Q):
     q = queries[i % 2]; t = time.perf_counter(); m.embed([q], "query"); lat.append(1000 * (time.perf_counter() - t))
+    by_lang[i % 2].append(lat[-1])
 m.embed(batch, "passage")
 bt = []
 for i in range(N_B):
     t = time.perf_counter(); m.embed(batch, "passage"); bt.append(time.perf_counter() - t)
 res = dict(model=key, threads=threads, load_s=round(load, 2), query_ms_median=round(statistics.median(lat), 2),
-           query_ms_p90=round(sorted(lat)[int(.9 * len(lat))], 2), batch64_s_median=round(statistics.median(bt), 3),
+           query_ms_p90=round(sorted(lat)[int(.9 * len(lat))], 2),
+           query_ms_median_zh=round(statistics.median(by_lang[0]), 2), query_ms_median_en=round(statistics.median(by_lang[1]), 2), batch64_s_median=round(statistics.median(bt), 3),
            docs_per_s=round(64 / statistics.median(bt), 1))
 print(json.dumps(res)); open(os.path.join(HERE, "latency.jsonl"), "a").write(json.dumps(res) + "\n")

@@ -79,7 +79,7 @@ def build(out_path):
             W[f"encoder.layer.{l}.{hf}.weight"] = f32(f"l{l}.{s}.w", (H,)); W[f"encoder.layer.{l}.{hf}.bias"] = f32(f"l{l}.{s}.b", (H,))
     pos = f32("emb.pos", (-1, H)); typ = f32("emb.type", (-1, H))
     cfg = eo.BertConfig(hidden=H, heads=c["NH"], layers=c["NL"], intermediate=FF, eps=c["eps"])
-    g = eo._GraphBuilder(W)
+    g = eo.GraphBuilder(W)
     mask = g.op("Cast", ["attention_mask"], to=TensorProto.FLOAT)
     inverted = g.op("Sub", [g.const(np.array(1.0, np.float32)), mask])
     bias = g.op("Mul", [inverted, g.const(np.array(np.finfo(np.float32).min, np.float32))])

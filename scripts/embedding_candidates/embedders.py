@@ -99,3 +99,26 @@ class E5Onnx:
         for i, s in enumerate(seqs): ids[i, :len(s)] = s; mask[i, :len(s)] = 1
         return _norm(self.sess.run(None, {"input_ids": ids, "attention_mask": mask})[0])
 REGISTRY["e5_onnx"] = E5Onnx
+
+class Engram:
+    """Engram's own local embedder (memories.embeddings: prefixes, truncation, batching, cache),
+    configured through the environment: key "engram:<model>:<precision>", 1 onnxruntime thread."""
+    def __init__(self, model, precision, threads=1):
+        os.environ.update(EMBEDDER="local", EMBEDDING_MODEL=model, EMBEDDING_PRECISION=precision,
+                          EMBEDDING_THREADS=str(threads or 1), DJANGO_SETTINGS_MODULE="config.settings")
+        sys.path.insert(0, os.path.join(HERE, "..", ".."))
+        import django; django.setup()
+        from memories import embeddings
+        self.e = embeddings; self.name = f"{model} {precision} (Engram)"; self.dim = 384
+    def embed(self, texts, kind="passage"):
+        if kind == "query":
+            self.e.clear_query_cache()  # measure the model, not the LRU cache
+            return np.array([self.e.embed_query(t) for t in texts], np.float32)
+        return np.array(self.e.embed_texts(list(texts)), np.float32)
+
+_get = get
+def get(key, threads=0):
+    if key.startswith("engram:"):
+        _, model, precision = key.split(":")
+        return Engram(model, precision, threads)
+    return _get(key, threads)

