@@ -68,7 +68,6 @@ def _worker() -> dict:
 
 def _embedder() -> dict:
     from memories.embeddings import embedder_status
-
     from memories.services.reembed import projects_to_reembed
 
     status = embedder_status()

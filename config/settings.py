@@ -302,6 +302,9 @@ EMBEDDING_THREADS = env_int("EMBEDDING_THREADS", 0)  # onnxruntime threads; 0: t
 EMBEDDING_MODEL_DIR = env_str("EMBEDDING_MODEL_DIR", "")  # another copy of the model files
 # The local model's weights: int8 (about twice as fast, the default) or fp32.
 EMBEDDING_PRECISION = env_str("EMBEDDING_PRECISION", "int8")
+# "unrelated,answered" cosines of an OpenAI-compatible model (manage.py calibrate_scores prints
+# them), so its scores share the local models' scale (memories/calibration.py); unset: raw cosine.
+EMBEDDING_SCORE_SCALE = env_str("EMBEDDING_SCORE_SCALE", "")
 
 # --- API ---------------------------------------------------------------------------------
 

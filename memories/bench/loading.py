@@ -106,23 +106,55 @@ QUALIFIERS = [
     "alone",
 ]
 
+# The same facts in Chinese: half of a benchmark project is Chinese, as our users' projects are.
+ZH_NAMES = ["小明", "王芳", "李伟", "张静", "刘洋", "陈晨", "杨帆", "赵磊", "黄丽", "周杰"]
+ZH_VERBS = [
+    "喜欢", "不喜欢", "正在学", "在教", "收藏", "避开", "会做", "常玩", "爱读关于", "在写关于",
+    "会修", "爱拍", "梦想着", "打算尝试", "以前练过", "离不开", "在卖", "常买", "爱看", "在研究",
+]  # fmt: skip
+ZH_OBJECTS = [
+    "意大利菜", "爵士钢琴", "山地自行车", "酸面包", "国际象棋开局", "老式相机", "韩剧", "攀岩",
+    "园艺", "马拉松", "油画", "观鸟", "桌游", "量子物理", "西班牙诗歌", "电动车", "寿司", "瑜伽",
+    "萨尔萨舞", "养蜂", "天文", "织毛衣", "冲浪", "烤派", "火车模型", "爵士唱片", "红酒", "登山靴",
+    "意式浓缩", "科幻小说", "历史播客", "木工", "网球", "素食菜谱", "古地图", "电子游戏",
+    "古典吉他", "陶艺", "飞钓", "街头摄影",
+]  # fmt: skip
+ZH_QUALIFIERS = [
+    "周末", "每天早上", "从小", "和朋友一起", "旅行时", "下班后", "冬天", "假期里", "带着孩子",
+    "比什么都", "下雨天", "晚上", "夏天", "每个月一次", "每天晚上", "在办公室", "和伴侣一起",
+    "在俱乐部里", "在网上", "一个人",
+]  # fmt: skip
+
 
 def text_pool(size: int) -> list[str]:
-    """`size` distinct, natural-looking facts (up to 160,000)."""
-    combos = itertools.product(NAMES, VERBS, OBJECTS, QUALIFIERS)
-    return [
+    """`size` distinct, natural-looking facts (up to 320,000), English and Chinese in turn."""
+    english = (
         f"{name} {verb} {thing} {when}."
-        for name, verb, thing, when in itertools.islice(combos, size)
-    ]
+        for name, verb, thing, when in itertools.product(NAMES, VERBS, OBJECTS, QUALIFIERS)
+    )
+    chinese = (
+        f"{name}{when}{verb}{thing}。"
+        for name, verb, thing, when in itertools.product(
+            ZH_NAMES, ZH_VERBS, ZH_OBJECTS, ZH_QUALIFIERS
+        )
+    )
+    mixed = itertools.chain.from_iterable(zip(english, chinese, strict=True))
+    return list(itertools.islice(mixed, size))
 
 
 def query_pool(size: int, *, seed: int = 7) -> list[str]:
-    """Distinct questions, so no query embedding is served from the cache."""
+    """Distinct questions, English and Chinese in turn, so no query embedding is served from
+    the cache."""
     rng = random.Random(seed)
-    questions = [
+    english = [
         f"What does the user think about {thing} {when}?"
         for thing, when in itertools.product(OBJECTS, QUALIFIERS)
     ]
+    chinese = [
+        f"用户{when}对{thing}有什么看法？"  # noqa: RUF001 - Chinese punctuation
+        for thing, when in itertools.product(ZH_OBJECTS, ZH_QUALIFIERS)
+    ]
+    questions = list(itertools.chain.from_iterable(zip(english, chinese, strict=True)))
     rng.shuffle(questions)
     extra = (f"{q} ({i})" for i, q in enumerate(itertools.cycle(questions)))
     return list(itertools.islice(itertools.chain(questions, extra), size))

@@ -40,8 +40,8 @@ WHERE m.id = ANY(%s) AND u.lexeme = ANY(%s)
 
 
 def rerank(hits: list, *, lexical: LexicalResult, weights: tuple[float, float]) -> list:
-    """`hits` (best first; .memory, .score, .dense, and .lexical = BM25 / the best BM25 of
-    `lexical`) with the first RERANK_CANDIDATES re-scored and re-sorted."""
+    """`hits` (best first; .memory, .score, .dense, and .lexical = BM25 / what the query can
+    attain, `lexical.attainable`) with the first RERANK_CANDIDATES re-scored and re-sorted."""
     head, tail = hits[:RERANK_CANDIDATES], hits[RERANK_CANDIDATES:]
     lexemes = lexical.lexemes
     if len(head) < 2 or len(set(lexemes)) < 2 or not weights[1]:
@@ -49,20 +49,22 @@ def rerank(hits: list, *, lexical: LexicalResult, weights: tuple[float, float]) 
     positions = _text_positions([hit.memory.pk for hit in head], lexemes)
     idf = {lexeme: float(lexical.idf.get(lexeme, 0.0)) for lexeme in lexemes}
     offsets = [p - lexical.positions[0] for p in lexical.positions]
-    top_bm25 = lexical.top or 1.0
+    attainable = lexical.attainable or 1.0
     rescored = {}
     for hit in head:
         places = positions.get(hit.memory.pk, {})
         bonus = PROXIMITY_WEIGHT * proximity(places, idf)
         if is_phrase(places, lexemes, offsets):
             bonus += PHRASE_WEIGHT * sum(idf.values())
-        rescored[hit.memory.pk] = hit.lexical + bonus / top_bm25
-    best = max(rescored.values()) or 1.0
+        rescored[hit.memory.pk] = hit.lexical + bonus / attainable
+    unclamped = {}
     for hit in head:
-        score = weights[0] * hit.dense + weights[1] * rescored[hit.memory.pk] / best
+        score = weights[0] * hit.dense + weights[1] * rescored[hit.memory.pk]
         hit.rerank = score - hit.score
-        hit.score = min(max(score, 0.0), 1.0)
-    head.sort(key=lambda hit: (-hit.score, -hit.memory.created_at.timestamp()))
+        unclamped[hit.memory.pk] = score
+        hit.score = min(max(score, 0.0), 1.0)  # the scale clients' thresholds read
+    # Sorted before the clamp: two memories past 1 keep the order their bonuses give them.
+    head.sort(key=lambda hit: (-unclamped[hit.memory.pk], -hit.memory.created_at.timestamp()))
     return head + tail
 
 

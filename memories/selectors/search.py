@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from accounts.models import Project
+from memories.calibration import calibrated, query_language, scale_of
 from memories.models import Memory
 from memories.selectors.memories import memories_of
 from memories.selectors.rerank import rerank as rerank_hits
@@ -39,8 +40,10 @@ from memories.selectors.search_rows import candidate_rows, memory_of
 from memories.selectors.search_statements import candidates_statement
 from memories.text import query_words
 
-# BM25 (unlike ts_rank_cd) knows how rare a word is, so it earns a larger share than before.
-DENSE_WEIGHT = 0.6
+# Both parts are on absolute scales (calibration.py, LexicalResult.attainable). The share of
+# meaning: 0.4 was at least as good as 0.5-0.7 in each of LoCoMo's seven conversations and
+# within a question of the best on MemoryBank zh and en (docs/benchmarks.md, 2026-12-07).
+DENSE_WEIGHT = 0.4
 LEXICAL_WEIGHT = 1 - DENSE_WEIGHT
 HNSW_EF_SEARCH = 100
 
@@ -72,7 +75,7 @@ def memory_search(
     pool = max(top_k * 3, 30)
     vectors = query_vectors(project, query)
     dense, lexical = _candidates(project, where, query, vectors, pool, exact, bool(weights[1]))
-    hits = _fuse(dense, lexical, weights)
+    hits = _fuse(dense, lexical, weights, query_language(query))
     if rerank:
         hits = rerank_hits(hits, lexical=lexical, weights=weights)
     hits = [hit for hit in hits if hit.score >= threshold][:top_k]
@@ -181,15 +184,20 @@ def _index_path(*, exact: bool, pool: int):
         yield
 
 
-def _fuse(dense: dict, lexical: LexicalResult, weights: tuple[float, float]) -> list[SearchHit]:
+def _fuse(dense: dict, lexical: LexicalResult, weights, language: str) -> list[SearchHit]:
+    """Each candidate's score: its cosine on the common scale (calibration.py) and its BM25 as
+    a share of what the query's words can reach (LexicalResult.attainable), weighted."""
     found = lexical.memories
-    top = lexical.top or 1.0
+    attainable = lexical.attainable or 1.0
     hits = []
     for pk in dense.keys() | found.keys():
         memory = dense.get(pk) or found[pk]
-        distance = memory.distance if memory.distance is not None else 1.0  # no embedding
-        semantic = min(max(1.0 - distance, 0.0), 1.0)
-        lexical_score = found[pk].bm25 / top if pk in found else 0.0
+        if memory.distance is None:  # no vector, or one of a model this process cannot run
+            semantic = 0.0
+        else:
+            scale = scale_of(memory.embedding_model, language)
+            semantic = calibrated(1.0 - memory.distance, scale)
+        lexical_score = min(found[pk].bm25 / attainable, 1.0) if pk in found else 0.0
         score = weights[0] * semantic + weights[1] * lexical_score
         hits.append(SearchHit(memory=memory, score=score, dense=semantic, lexical=lexical_score))
     hits.sort(key=lambda hit: (-hit.score, -hit.memory.created_at.timestamp()))

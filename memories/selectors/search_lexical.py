@@ -77,7 +77,9 @@ ranked AS (
 # What the rerank stage reuses, computed once per statement.
 BM25_EXTRAS = """(SELECT jsonb_object_agg(lexeme, idf) FROM idf) AS idf,
        (SELECT jsonb_agg(jsonb_build_array(lexeme, position) ORDER BY position) FROM q)
-           AS lexemes"""
+           AS lexemes,
+       (SELECT sum(coalesce(idf.idf, ln(1 + (scope.n + 0.5) / 0.5)))
+        FROM q LEFT JOIN idf USING (lexeme) CROSS JOIN scope) AS attainable"""
 
 
 @dataclass
@@ -89,6 +91,11 @@ class LexicalResult:
     idf: dict[str, float] = field(default_factory=dict)  # lexeme -> IDF in this scope
     lexemes: list[str] = field(default_factory=list)  # the query's lexemes, in query order
     positions: list[int] = field(default_factory=list)  # and their positions in the query
+    # The BM25 of a memory of average length that holds each of the query's lexemes once: the
+    # sum of their IDFs (a lexeme no memory of the scope holds counts as the rarest). A share
+    # of it means the same in every query, where a share of the best candidate's would make a
+    # match of one common word of the query score as high as a match of all of them.
+    attainable: float = 0.0
 
     @property
     def top(self) -> float:
@@ -153,6 +160,7 @@ def lexical_result(rows: list) -> LexicalResult:
     return LexicalResult(
         memories={m.pk: m for m in sorted(ranked, key=lambda m: (-m.bm25, str(m.pk)))},
         idf=idf or {},
+        attainable=float(ranked[0].attainable or 0.0),
         lexemes=[lexeme for lexeme, _ in lexemes or []],
         positions=[position for _, position in lexemes or []],
     )

@@ -20,24 +20,44 @@ EXTRAS = ("dense_distance", "bm25", "distance", "idf", "lexemes")
 class Candidate:
     """One row of the candidates statement: what fusion reads, and the row for `memory_of`."""
 
-    __slots__ = ("bm25", "created_at", "dense_distance", "distance", "idf", "lexemes", "pk", "row")
+    __slots__ = (
+        "attainable",
+        "bm25",
+        "created_at",
+        "dense_distance",
+        "distance",
+        "embedding_model",
+        "idf",
+        "lexemes",
+        "pk",
+        "row",
+    )
 
-    def __init__(self, row: tuple, fields: int, created_at: int) -> None:
+    def __init__(self, row: tuple, fields: int, created_at: int, model: int) -> None:
         self.row = row
         self.pk = row[0]
         self.created_at = row[created_at]
-        self.dense_distance, self.bm25, self.distance, self.idf, self.lexemes = row[fields:]
+        self.embedding_model = row[model]
+        (
+            self.dense_distance,
+            self.bm25,
+            self.distance,
+            self.idf,
+            self.lexemes,
+            self.attainable,
+        ) = row[fields:]
 
 
 def candidate_rows(sql: str, params: list, skip: tuple) -> list[Candidate]:
     """Run the candidates statement (its columns: the Memory fields but `skip`, then EXTRAS)."""
-    fields, created_at = len(_fields(skip)), _created_at_index(skip)
+    fields = len(_fields(skip))
+    created_at, model = _index_of(skip, "created_at"), _index_of(skip, "embedding_model")
     # Not prepared: a generic plan of this statement cannot know how many rows the tsquery
     # matches, and with a fresh table's statistics PostgreSQL chose one 4x slower (GIN bitmap
     # over the whole project instead of the user's btree rows).
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [Candidate(row, fields, created_at) for row in cursor.fetchall()]
+        return [Candidate(row, fields, created_at, model) for row in cursor.fetchall()]
 
 
 def memory_of(candidate, skip: tuple) -> Memory:
@@ -61,8 +81,8 @@ def _fields(skip: tuple) -> list:
 
 
 @cache
-def _created_at_index(skip: tuple) -> int:
-    return [f.name for f in _fields(skip)].index("created_at")
+def _index_of(skip: tuple, name: str) -> int:
+    return [f.name for f in _fields(skip)].index(name)
 
 
 @cache

@@ -101,12 +101,11 @@ def project_import(
 
 def _model_key(name: str | None) -> str | None:
     """The model key of a file's "embedding_model"; files from before keys name an OpenAI-
-    compatible model without its "openai:" prefix and MiniLM by either of its names."""
+    compatible model without its "openai:" prefix and a local model by any of its names."""
     if not name or ":" in name:
         return name
-    if name in embeddings.LOCAL_MODEL_NAMES:
-        return embeddings.LOCAL_CANONICAL_NAME
-    return name if embeddings.can_embed(name) else f"openai:{name}"
+    spec = embeddings.local_model_spec(name)
+    return spec.name if spec else f"openai:{name}"
 
 
 @transaction.atomic

@@ -117,7 +117,11 @@ def test_search_is_right_while_a_project_holds_two_models(alice, add, remote):
     for exact in (True, False):
         # Semantic only: a paraphrase of the local memory, compared with the local vector.
         [best, *_] = memory_search(
-            project=project, query="mountain walks", where=where, exact=exact, weights=(1, 0)
+            project=project,
+            query="hiking in the Alps in summer",
+            where=where,
+            exact=exact,
+            weights=(1, 0),
         )
         assert best.memory.pk == hiking.pk and best.dense > 0.3
         # The new model's memory, by the new model's vector of the same text.

