@@ -84,6 +84,11 @@ class LocalModelSpec:
     install: str  # the command that installs the weights
     query_prefix: str = ""  # asymmetric models embed queries and documents differently
     passage_prefix: str = ""
+    # The offline extractor's decisions between two memory texts (extraction/decide.py): at
+    # or above `duplicate_cosine` a fact is already known; "forget X" deletes the closest
+    # memory at or above `forget_cosine`. Where a model's cosines sit differs by model.
+    duplicate_cosine: float = 0.92
+    forget_cosine: float = 0.55
 
 
 LOCAL_MODELS = (
@@ -99,6 +104,11 @@ LOCAL_MODELS = (
         # The prefixes its model card prescribes; without them recall drops.
         query_prefix="query: ",
         passage_prefix="passage: ",
+        # e5 puts any two short facts above 0.8: the same fact reworded sat at 0.988-0.993,
+        # one subject with another value ("住在北京" / "住在上海") at 0.915-0.967; "forget X"
+        # and the memory it names at 0.87-0.96, and other memories at 0.81-0.88.
+        duplicate_cosine=0.98,
+        forget_cosine=0.9,
     ),
     LocalModelSpec(
         name="all-MiniLM-L6-v2",
@@ -168,6 +178,16 @@ def can_embed(model: str) -> bool:
     except EmbeddingConfigError:
         return False
     return True
+
+
+def decision_cosines(model: str | None = None) -> tuple[float, float]:
+    """(duplicate, forget) cosines of `model` (default: the configured one) for the offline
+    extractor's decisions (LocalModelSpec); an OpenAI-compatible model gets the defaults."""
+    spec = local_model_spec(model or current_model())
+    defaults = LocalModelSpec.__dataclass_fields__
+    if spec is None:
+        return defaults["duplicate_cosine"].default, defaults["forget_cosine"].default
+    return spec.duplicate_cosine, spec.forget_cosine
 
 
 def model_dim(model: str) -> int:

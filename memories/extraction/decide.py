@@ -11,12 +11,11 @@ import re
 import uuid
 from dataclasses import dataclass
 
+from memories import embeddings
 from memories.extraction.facts import NewFact
 from memories.extraction.llm import Usage, as_json, llm_configured, llm_json
 from memories.extraction.prompts import DECIDE_SYSTEM, DecisionsOut
 
-DUPLICATE_SIMILARITY = 0.92  # cosine similarity at which a fact is already known
-FORGET_SIMILARITY = 0.55  # how close "forget X" must be to a memory to delete it
 _FORGET = re.compile(
     r"\b(?:please\s+)?(?:forget|delete|erase|remove)\s+(?:that\s+|about\s+|the\s+fact\s+that\s+)?"
     r"(?P<what>[^.!?\n]{3,200})",
@@ -69,8 +68,9 @@ def decide(
 
 
 def _offline(fact: NewFact, close: list[Known]) -> Decision:
+    duplicate, _ = embeddings.decision_cosines()
     for memory in close:
-        if memory.similarity >= DUPLICATE_SIMILARITY or memory.text.lower() == fact.text.lower():
+        if memory.similarity >= duplicate or memory.text.lower() == fact.text.lower():
             return Decision("NOOP", memory.text, fact, memory)
     for memory in close:
         if fact.subject and memory.subject == fact.subject and not memory.immutable:
@@ -79,8 +79,9 @@ def _offline(fact: NewFact, close: list[Known]) -> Decision:
 
 
 def _forget(close: list[Known]) -> Decision | None:
+    _, forget = embeddings.decision_cosines()
     best = max(close, key=lambda memory: memory.similarity, default=None)
-    if best is None or best.similarity < FORGET_SIMILARITY or best.immutable:
+    if best is None or best.similarity < forget or best.immutable:
         return None
     return Decision("DELETE", best.text, None, best)
 

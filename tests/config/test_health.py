@@ -27,6 +27,20 @@ def test_it_reports_every_part_ok_when_a_worker_was_seen(client):
     assert body["checks"]["embedder"]["provider"] == "local"
 
 
+def test_it_names_projects_that_still_hold_another_embedding_model(client):
+    from tests.factories import ProjectFactory
+
+    worker_seen_now()
+    ProjectFactory(embedding_models=["all-MiniLM-L6-v2", "multilingual-e5-small"])
+    ProjectFactory(embedding_models=["multilingual-e5-small"])
+
+    embedder = client.get("/healthz").json()["checks"]["embedder"]
+
+    assert embedder["status"] == "ok"  # search stays right meanwhile, only slower
+    assert embedder["projects_to_reembed"] == 1
+    assert "manage.py reembed --all" in embedder["detail"]
+
+
 def test_it_answers_503_naming_the_worker_when_none_reported(client):
     cache.delete(WORKER_SEEN_KEY)
 

@@ -43,6 +43,16 @@ def test_a_repeated_fact_is_noop_and_a_new_value_updates(extract):
     assert MemoryHistory.objects.filter(event="UPDATE", new_memory="Lives in Paris").exists()
 
 
+def test_forget_leaves_a_memory_it_does_not_name(extract):
+    # e5 puts any two short facts above 0.8: the threshold is the model's (embeddings.py).
+    extract("I live in Paris.")
+
+    event = extract("Please forget that I love jazz.")
+
+    assert event.results == []
+    assert list(Memory.objects.values_list("text", flat=True)) == ["Lives in Paris"]
+
+
 def test_forget_deletes_the_memory_it_names(extract):
     extract("I love jazz.")
 

@@ -100,7 +100,7 @@ def test_a_queued_add_is_extracted_by_the_worker(cli, celery_worker_process):
 
     def finished():
         event = ok(cli("--json", "event", "status", event_id)).json()["data"]
-        return event if event["status"] != "PENDING" else None
+        return event if event["status"] not in {"PENDING", "RUNNING"} else None
 
     event = wait_until(finished, seconds=60, interval=1, what="the CLI's add to be extracted")
     listed = ok(cli("--json", "list", "-u", U)).json()["data"]
