@@ -79,6 +79,17 @@ def test_add_by_default_is_queued(sdk):
 # --- search (6.4) ---------------------------------------------------------------------------
 
 
+def test_legacy_search_finds_chinese(sdk):
+    sentence = "我喜欢印度菜，但对奶酪过敏不能吃披萨"  # noqa: RUF001 - as users write it
+    remember(sdk, sentence, user_id="zh-user")
+    remember(sdk, "我会记住您的饮食偏好", user_id="zh-user")
+    remember(sdk, "下个月我要去上海出差", user_id="zh-user")
+
+    answer = sdk.call("search", "我对什么过敏？", {"user_id": "zh-user"})  # noqa: RUF001
+
+    assert answer[0]["memory"] == sentence
+
+
 def test_search_v1_and_v2_answer_bare_lists(sdk):
     sushi = remember(sdk, "My favourite food is sushi")
     remember(sdk, "I go hiking in the Alps every summer")

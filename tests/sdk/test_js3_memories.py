@@ -91,6 +91,24 @@ def test_search_with_snake_and_camel_case_filters(sdk):
         assert {r["userId"] for r in answer["results"]} == {U}
 
 
+def test_search_finds_the_chinese_quick_start(sdk):
+    sentence = "我喜欢印度菜，但对奶酪过敏不能吃披萨"  # noqa: RUF001 - as users write it
+    messages = [
+        {"role": "user", "content": sentence},
+        {"role": "assistant", "content": "我会记住您的饮食偏好"},
+    ]
+    sdk.call("add", messages, {"userId": "zh-user", "infer": False})
+    for other in ("我每天早上跑步", "我的猫叫咪咪", "下个月我要去上海出差"):
+        remember(sdk, other, user_id="zh-user")
+
+    def found(query):
+        answer = sdk.call("search", query, {"filters": {"user_id": "zh-user"}})
+        return [r["memory"] for r in answer["results"]]
+
+    assert found("我对什么过敏？")[0] == sentence  # noqa: RUF001
+    assert sentence in found("饮食偏好")[:2]
+
+
 # --- getAll (5.4) ---------------------------------------------------------------------------
 
 
