@@ -49,6 +49,24 @@ def forwards(apps, schema_editor):
         )
 
 
+def backwards(apps, schema_editor):
+    """Back to one typed column and one index: possible while every vector has the dimension
+    of the first (run `reembed` back to that model first, or this fails on the cast)."""
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexname LIKE %s",
+            [TABLE, "memory\\_embedding\\_%"],
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f"DROP INDEX {name}")
+        cursor.execute(f"ALTER TABLE {TABLE} DROP COLUMN embedding_model")
+        cursor.execute(f"ALTER TABLE {TABLE} ALTER COLUMN embedding TYPE vector(384)")
+        cursor.execute(
+            f"CREATE INDEX memory_embedding_hnsw ON {TABLE} USING hnsw "
+            "(embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0005_project_embedding_models"),
@@ -57,7 +75,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.SeparateDatabaseAndState(
-            database_operations=[migrations.RunPython(forwards)],
+            database_operations=[migrations.RunPython(forwards, backwards)],
             state_operations=[
                 migrations.RemoveIndex(model_name="memory", name="memory_embedding_hnsw"),
                 migrations.AddField(
