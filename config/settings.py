@@ -291,7 +291,7 @@ WEBHOOKS_RETRY_BASE_SECONDS = env_int("WEBHOOKS_RETRY_BASE_SECONDS", 15)
 
 # --- Embeddings -------------------------------------------------------------------------
 # "local": a model run by onnxruntime from a PyPI package, no network: multilingual-e5-small
-# (the default, any language) or all-MiniLM-L6-v2 (English); memories.embeddings.LOCAL_MODELS.
+# (the default, any language) or all-MiniLM-L6-v2 (English); memories.embedding_models.
 # "openai": any OpenAI-compatible /embeddings endpoint.
 EMBEDDER = env_str("EMBEDDER", "local")
 EMBEDDING_MODEL = env_str("EMBEDDING_MODEL", "multilingual-e5-small")

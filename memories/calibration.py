@@ -6,7 +6,10 @@ and ~0.84, and e5 sits higher still in Chinese. Clients send thresholds tuned to
 (the mem0 CLI sends 0.3, the SDK examples 0.1), so search maps each cosine onto one scale before
 fusing it with the full-text score:
 
-    semantic = (cosine - unrelated) / (answered - unrelated), clamped to [0, 1]
+    semantic = 1 / (1 + exp(-(cosine - middle) / spread))
+    middle = (unrelated + answered) / 2, spread = (answered - unrelated) / 4
+
+(`unrelated` scores 0.12, `answered` 0.88)
 
 where `unrelated` is the model's median cosine between a question and memories that do not
 answer it, and `answered` its median between a question and the memory that does, in the
@@ -34,8 +37,6 @@ PAIRS_FILE = DATA / "score_calibration.json"
 SCALES_FILE = DATA / "score_scales.json"
 LANGUAGES = ("en", "zh")  # the corpus's; a query mostly in CJK script reads the "zh" scale
 IDENTITY = (0.0, 1.0)
-UNRELATED_QUANTILE = 0.5  # half the memories that do not answer score 0 by meaning
-ANSWERED_QUANTILE = 0.5  # half the answers score 1 by meaning
 _CJK_CHAR = re.compile(f"[{CJK}]")
 
 
@@ -84,8 +85,8 @@ def measure_scales(model: str) -> dict[str, list[float]]:
         answered = np.diag(cosines)
         unrelated = cosines[~np.eye(len(answered), dtype=bool)]
         scales[language] = [
-            round(float(np.quantile(unrelated, UNRELATED_QUANTILE)), 4),
-            round(float(np.quantile(answered, ANSWERED_QUANTILE)), 4),
+            round(float(np.median(unrelated)), 4),
+            round(float(np.median(answered)), 4),
         ]
     return scales
 

@@ -97,10 +97,6 @@ class LexicalResult:
     # match of one common word of the query score as high as a match of all of them.
     attainable: float = 0.0
 
-    @property
-    def top(self) -> float:
-        return max((m.bm25 for m in self.memories.values()), default=0.0)
-
 
 def bm25_ctes(scoped, words: str, pool: int, *, exact: bool) -> tuple[str, list]:
     """The BM25_CTES for `words` (text.query_words' output, not empty) over `scoped` and their

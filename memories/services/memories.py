@@ -410,6 +410,8 @@ def _delete_notifying(project: Project, memories) -> int:
 
 def _memories_by_id(*, project: Project, ids: list[uuid.UUID]) -> dict[uuid.UUID, Memory]:
     found = {m.id: m for m in Memory.objects.filter(project=project, pk__in=ids)}
+    for memory in found.values():
+        memory.project = project  # what memory_update reads, without a query per memory
     missing = [str(i) for i in dict.fromkeys(ids) if i not in found]
     if missing:
         raise MemoryNotFound(missing)

