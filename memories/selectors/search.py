@@ -20,6 +20,7 @@ from django.db.models import Q
 from accounts.models import Project
 from memories.calibration import calibrated, query_language, scale_of
 from memories.models import Memory
+from memories.query_dates import DateSpan, dates_q, query_dates
 from memories.selectors.memories import memories_of
 from memories.selectors.rerank import rerank as rerank_hits
 from memories.selectors.search_dense import (
@@ -46,6 +47,11 @@ from memories.text import query_words
 DENSE_WEIGHT = 0.4
 LEXICAL_WEIGHT = 1 - DENSE_WEIGHT
 HNSW_EF_SEARCH = 100
+# What a memory said on a day the query names gains (query_dates.py), the score kept at most 1.
+# A lift, not a filter: a date can also name when something happens ("where am I going on
+# June 5th?"), and then the memory that says so was written on another day. Recall on the
+# date-anchored questions of MemoryBank and LoCoMo is flat from 0.2 to 0.5 (docs/benchmarks.md).
+DATE_BONUS = 0.3
 
 
 @dataclass
@@ -55,6 +61,7 @@ class SearchHit:
     dense: float
     lexical: float
     rerank: float = 0.0
+    dated: bool = False  # said on a day the query names: lifted by DATE_BONUS
 
     def breakdown(self) -> dict:
         return {"semantic": round(self.dense, 4), "bm25": round(self.lexical, 4), "entity": 0.0}
@@ -75,9 +82,15 @@ def memory_search(
     pool = max(top_k * 3, 30)
     vectors = query_vectors(project, query)
     dense, lexical = _candidates(project, where, query, vectors, pool, exact, bool(weights[1]))
+    dates = query_dates(query)
+    if dates:
+        for pk, memory in _dated(project, where, vectors, dates, pool, exact=exact).items():
+            dense.setdefault(pk, memory)
     hits = _fuse(dense, lexical, weights, query_language(query))
     if rerank:
         hits = rerank_hits(hits, lexical=lexical, weights=weights)
+    if dates:
+        hits = _lift_dated(hits, dates)
     hits = [hit for hit in hits if hit.score >= threshold][:top_k]
     for hit in hits:
         hit.memory = memory_of(hit.memory, UNUSED_COLUMNS)
@@ -169,6 +182,26 @@ def _unstarved(dense: dict, project, where, vectors, pool: int, *, exact: bool) 
     for vector in vectors:
         exact_dense.update((m.pk, m) for m in nearest_of(scoped, vector, pool, exact=True))
     return exact_dense
+
+
+def _dated(project, where, vectors, dates: list[DateSpan], pool: int, *, exact: bool) -> dict:
+    """The `pool` nearest memories of the days `dates` name: a day's memories rarely share the
+    question's words or meaning ("what did I tell you on May 1st?"), so neither stage finds
+    them by itself."""
+    scoped = memories_of(project=project).filter(where).filter(dates_q(dates))
+    found = {}
+    with _index_path(exact=exact, pool=pool):
+        for vector in vectors:
+            found.update((m.pk, m) for m in nearest_of(scoped, vector, pool, exact=exact))
+    return found
+
+
+def _lift_dated(hits: list[SearchHit], dates: list[DateSpan]) -> list[SearchHit]:
+    for hit in hits:
+        if any(span.holds(hit.memory.created_at) for span in dates):
+            hit.dated = True
+            hit.score = min(hit.score + DATE_BONUS, 1.0)
+    return sorted(hits, key=lambda hit: -hit.score)  # stable: ties keep fusion's order
 
 
 @contextmanager

@@ -322,3 +322,15 @@ def test_it_shows_the_chinese_words_a_memory_ranked_by(alice_client, alice):
     html = alice_client.get(search_url(alice, q="烤鸭", threshold=0)).content.decode()
     assert result_texts(html)[0] == "我喜欢吃北京烤鸭"
     assert "query terms found: <mark>烤鸭</mark>" in html
+
+
+def test_it_says_when_a_memory_ranked_for_the_date_the_query_names(alice_client, alice):
+    body = {"messages": [{"role": "user", "content": "I repainted the kitchen"}]}
+    body |= {"user_id": "ann", "infer": False, "timestamp": 1682953200}  # 2023-05-01 15:00 UTC
+    assert alice.client().post("/v3/memories/add/", body, format="json").status_code == 200
+
+    dated = alice_client.get(search_url(alice, q="What did I do on May 1st?"))
+    undated = alice_client.get(search_url(alice, q="What did I do?"))
+
+    assert "said on a date the query names" in dated.content.decode()
+    assert "said on a date the query names" not in undated.content.decode()
