@@ -25,7 +25,8 @@ Providers, chosen by settings.EMBEDDER:
   attention mask, mean pooling runs in the graph, L2 normalisation here.
   EMBEDDING_PRECISION: int8 (default, both models) runs a copy of the graph with int8
   weights (embedding_onnx.quantized): about twice as fast (e5 before its fused attention: 4.3
-  vs 8.9 ms a query on one thread; with it, int8 takes ~2.5-3 ms), recall unchanged within noise, vectors at cosine ~0.99 of fp32. Stored vectors and
+  vs 8.9 ms a query on one thread; with it, int8 takes ~2.5-3 ms), recall unchanged within
+  noise, vectors at cosine ~0.99 of fp32. Stored vectors and
   queries compare best from the same precision; switching it on a live project is safe but
   mixes the two until the memories are re-embedded.
   One model per (model, precision) per process (again after a fork), loaded behind a lock;
