@@ -21,6 +21,11 @@ _FORGET = re.compile(
     r"(?P<what>[^.!?\n]{3,200})",
     re.IGNORECASE,
 )
+# 请忘记我住在北京 / 忘掉我对猫过敏这件事 / 删除关于我工作的记忆
+_FORGET_ZH = re.compile(
+    r"(?:请|麻烦你?)?(?:帮我)?(?:忘记|忘掉|删除|删掉)(?:掉)?(?:关于)?"
+    r"(?P<what>[^。！？!?\n]{2,200}?)(?:这件事|的记忆|这条记忆)?(?=$|[。！？!?\n])"  # noqa: RUF001
+)
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,8 @@ def forget_requests(messages: list[dict]) -> list[str]:
         match.group("what").strip()
         for message in messages
         if message["role"] == "user"
-        for match in _FORGET.finditer(message["text"])
+        for pattern in (_FORGET, _FORGET_ZH)
+        for match in pattern.finditer(message["text"])
     ]
 
 

@@ -20,6 +20,7 @@ from memories.extraction import (
     offline_rules_activities,
     offline_rules_family,
     offline_rules_life,
+    offline_table,
 )
 from memories.extraction.offline_categories import (
     DEFAULT_CATEGORIES,
@@ -85,13 +86,37 @@ def _drafts(messages: object) -> list[Draft]:
     drafts: list[Draft] = []
     budget = MAX_SENTENCES
     for content in _user_texts(messages):
-        for sentence in sentences(content)[:budget]:
+        for sentence in _sentences(content)[:budget]:
             budget -= 1
-            for raw in clauses(sentence):
-                drafts += _recognise(canonical(raw))
+            if _CJK.search(sentence):
+                drafts += _read_cjk(sentence)
+            else:
+                for raw in clauses(sentence):
+                    drafts += _recognise(canonical(raw))
         if budget <= 0:
             break
     return drafts
+
+
+def _sentences(content: str) -> list[str]:
+    """English sentences, each cut again where a Chinese or Japanese one ends (_CJK_SENTENCE)."""
+    return [part for s in sentences(content) for part in _CJK_SENTENCE.split(s) if part.strip()]
+
+
+# Han, kana and hangul; a message holding any is read by sentence with the tables.
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_KANA_HANGUL = re.compile("[\u3040-\u30ff\uac00-\ud7af]")
+_CJK_SENTENCE = re.compile("[\u3002\uff01\uff1f\n]+")  # the ideographic full stop, ! and ?
+
+
+def _read_cjk(sentence: str) -> list[Draft]:
+    """Chinese by its table; Japanese and Korean, which have none yet, kept as said."""
+    if _KANA_HANGUL.search(sentence):
+        text = sentence.strip()
+        question = text.endswith(("?", "？")) or not text  # noqa: RUF001
+        return [] if question else [Draft(text=text, subject=f"statement:{text}", categories=())]
+    reading = offline_table.read_sentence(sentence, "zh")
+    return reading.drafts + reading.kept
 
 
 def _user_texts(messages: object) -> list[str]:

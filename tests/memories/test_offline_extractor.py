@@ -465,9 +465,12 @@ def test_it_caps_the_work_on_very_long_text():
 
 
 def test_it_handles_any_unicode():
+    # German has no rules yet; 住在北京 is read (test_offline_zh.py) but São Paulo, said later,
+    # replaces it: both are the residence.
     assert texts("Ich wohne in München. 我住在北京。 I live in São Paulo 🙂") == [
         "Lives in São Paulo"
     ]
+    assert texts("Ich wohne in München. 我住在北京。 I'm vegan 🙂") == ["住在北京", "Is vegan"]
 
 
 # Words the rules react to, so fuzzed text reaches deep into them, plus awkward characters.
