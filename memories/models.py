@@ -176,6 +176,9 @@ class Event(models.Model):
     payload = models.JSONField(default=dict)
     metadata = models.JSONField(blank=True, null=True)
     results = models.JSONField(blank=True, null=True)
+    # What the extraction did not turn into memories, and why: [{"message", "excerpt", "reason"}]
+    # (message: the index in payload["messages"], or None for a whole-call reason).
+    skipped = models.JSONField(blank=True, default=list)
     usage = models.JSONField(blank=True, null=True)  # LLM tokens of this event
     error = models.TextField(blank=True, default="")
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -98,6 +98,8 @@ def event_output(event: Event) -> dict:
         "payload": event.payload,
         "metadata": event.metadata,
         "results": event.results or [],
+        # Engram's: what the extraction did not store, and why (no SDK reads events).
+        "skipped": event.skipped or [],
         "created_at": _iso(event.created_at),
         "updated_at": _iso(event.updated_at),
         "started_at": _iso(event.started_at),

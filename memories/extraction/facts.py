@@ -37,26 +37,35 @@ class NewFact:
 class Extracted:
     facts: list[NewFact]
     usage: Usage = field(default_factory=Usage)
+    # What became no fact and why, as Event.skipped stores it (the offline extractor says;
+    # an LLM does not).
+    skipped: list[dict] = field(default_factory=list)
 
 
 def extract(messages: list[dict], options: ExtractionOptions) -> Extracted:
     """`messages` are normalised: [{"role", "text"}]."""
     if not llm_configured():
-        return Extracted(facts=_offline(messages, options))
+        return _offline(messages, options)
     return _with_llm(messages, options)
 
 
-def _offline(messages: list[dict], options: ExtractionOptions) -> list[NewFact]:
+def _offline(messages: list[dict], options: ExtractionOptions) -> Extracted:
     from memories.extraction import offline
 
-    facts = offline.extract_facts(
+    reading = offline.read_messages(
         [{"role": m["role"], "content": m["text"]} for m in messages],
         categories=options.categories,
         includes=options.includes or None,
         excludes=options.excludes or None,
         custom_instructions=options.custom_instructions or None,
     )
-    return [NewFact(f.text, tuple(f.categories), f.subject) for f in facts]
+    return Extracted(
+        facts=[NewFact(f.text, tuple(f.categories), f.subject) for f in reading.facts],
+        skipped=[
+            {"message": s.message, "excerpt": s.excerpt, "reason": s.reason}
+            for s in reading.skipped
+        ],
+    )
 
 
 def _with_llm(messages: list[dict], options: ExtractionOptions) -> Extracted:

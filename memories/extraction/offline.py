@@ -13,7 +13,7 @@ same subject replaces the earlier one, within a call here and against stored mem
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from memories.extraction import (
     offline_rules,
@@ -42,7 +42,7 @@ from memories.extraction.offline_text import (
     sentences,
 )
 
-__all__ = ["DEFAULT_CATEGORIES", "Fact", "extract_facts"]
+__all__ = ["DEFAULT_CATEGORIES", "Fact", "Reading", "Skip", "extract_facts", "read_messages"]
 
 MAX_SENTENCES = 200  # per call: bounds the work on a pasted novel
 # Order matters where patterns overlap: "I am a nurse" is work before it could be anything else.
@@ -61,15 +61,43 @@ class Fact:
     subject: str
 
 
-def extract_facts(
+@dataclass(frozen=True)
+class Skip:
+    """Something said that became no fact, and why (shown on the event)."""
+
+    message: int | None  # index in the call's messages
+    excerpt: str
+    reason: str
+
+
+@dataclass
+class Reading:
+    facts: list[Fact] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+
+
+NOT_THE_USER = "said by the assistant: only the user's own statements become memories"
+NO_ENGLISH_RULE = "no rule recognised a statement about the user"
+FILTERED = "left out by the project's includes, excludes or custom instructions"
+TOO_LONG = "too long for one fact"
+EXCERPT_CHARS = 200
+
+
+def extract_facts(messages: list[dict], **options) -> list[Fact]:
+    """The facts of read_messages(messages, **options)."""
+    return read_messages(messages, **options).facts
+
+
+def read_messages(
     messages: list[dict],
     *,
     categories: list[dict[str, str]] | None = None,
     includes: str | None = None,
     excludes: str | None = None,
     custom_instructions: str | None = None,
-) -> list[Fact]:
-    """Facts stated by the user in `messages`, in the order said, at most one per subject.
+) -> Reading:
+    """Facts stated by the user in `messages`, in the order said, at most one per subject, and
+    what was skipped.
 
     `categories` is the list in use ({name: description} items; None means the defaults).
     `includes` / `excludes` keep or drop facts whose text or categories mention their words;
@@ -78,21 +106,40 @@ def extract_facts(
     cats = catalog(categories)
     keep, drop = instruction_filters(custom_instructions)
     filters = (word_filter(includes), keep), (word_filter(excludes), drop)
-    facts = [_fact(draft, cats, filters) for draft in _drafts(messages)]
-    return _latest_per_subject([fact for fact in facts if fact is not None])
+    reading = Reading()
+    facts = []
+    for index, draft in _drafts(messages, reading.skipped):
+        fact, reason = _fact(draft, cats, filters)
+        if fact is None:
+            reading.skipped.append(Skip(index, draft.text[:EXCERPT_CHARS], reason))
+        else:
+            facts.append(fact)
+    reading.facts = _latest_per_subject(facts)
+    return reading
 
 
-def _drafts(messages: object) -> list[Draft]:
-    drafts: list[Draft] = []
+def _drafts(messages: object, skipped: list[Skip]) -> list[tuple[int, Draft]]:
+    """(message index, draft) of the user's messages; what gives none is noted in `skipped`."""
+    drafts: list[tuple[int, Draft]] = []
     budget = MAX_SENTENCES
-    for content in _user_texts(messages):
+    for index, role, content in _texts(messages):
+        if role != "user":
+            skipped.append(Skip(index, content[:EXCERPT_CHARS], NOT_THE_USER))
+            continue
+        found: list[Draft] = []
         for sentence in _sentences(content)[:budget]:
             budget -= 1
             if _CJK.search(sentence):
-                drafts += _read_cjk(sentence)
+                found += _read_cjk(sentence, index, skipped)
             else:
                 for raw in clauses(sentence):
-                    drafts += _recognise(canonical(raw))
+                    found += _recognise(canonical(raw))
+        if not found and not _CJK.search(content) and content.strip():
+            question = content.rstrip().endswith("?")
+            skipped.append(
+                Skip(index, content[:EXCERPT_CHARS], "question" if question else NO_ENGLISH_RULE)
+            )
+        drafts += [(index, draft) for draft in found]
         if budget <= 0:
             break
     return drafts
@@ -109,23 +156,29 @@ _KANA_HANGUL = re.compile("[\u3040-\u30ff\uac00-\ud7af]")
 _CJK_SENTENCE = re.compile("[\u3002\uff01\uff1f\n]+")  # the ideographic full stop, ! and ?
 
 
-def _read_cjk(sentence: str) -> list[Draft]:
+def _read_cjk(sentence: str, index: int, skipped: list[Skip]) -> list[Draft]:
     """Chinese by its table; Japanese and Korean, which have none yet, kept as said."""
     if _KANA_HANGUL.search(sentence):
         text = sentence.strip()
-        question = text.endswith(("?", "？")) or not text  # noqa: RUF001
-        return [] if question else [Draft(text=text, subject=f"statement:{text}", categories=())]
+        if text.endswith(("?", "\uff1f")):
+            skipped.append(Skip(index, text[:EXCERPT_CHARS], "question"))
+            return []
+        return [Draft(text=text, subject=f"statement:{text}", categories=())]
     reading = offline_table.read_sentence(sentence, "zh")
+    skipped += [Skip(index, excerpt[:EXCERPT_CHARS], why) for excerpt, why in reading.skipped]
     return reading.drafts + reading.kept
 
 
-def _user_texts(messages: object) -> list[str]:
+def _texts(messages: object) -> list[tuple[int, str, str]]:
+    """(index, role, content) of the messages that have text."""
     if not isinstance(messages, (list, tuple)):
         return []
     return [
-        m["content"]
-        for m in messages
-        if isinstance(m, dict) and m.get("role") == "user" and isinstance(m.get("content"), str)
+        (index, m.get("role"), m["content"])
+        for index, m in enumerate(messages)
+        if isinstance(m, dict)
+        and m.get("role") in {"user", "assistant"}
+        and isinstance(m.get("content"), str)
     ]
 
 
@@ -182,20 +235,23 @@ def _expand(clause: Clause) -> list[Clause]:
 
 def _fact(
     draft: Draft, cats: list[Category], filters: tuple[tuple[Filter | None, ...], ...]
-) -> Fact | None:
+) -> tuple[Fact | None, str]:
+    """The fact of a draft, or None and why not."""
     text = " ".join(draft.text.split()).rstrip(" .,;:!?")
-    if not text or len(text.split()) > MAX_FACT_WORDS:
-        return None
+    if not text:
+        return None, "nothing left once cleaned"
+    if len(text.split()) > MAX_FACT_WORDS:
+        return None, TOO_LONG
     text = text[0].upper() + text[1:]
     subject = " ".join(draft.subject.lower().split())
     assigned = assign(text, subject, draft.categories, cats)
     defaults = set(draft.categories) | topics(text)
     keeps, drops = filters
     if any(f is not None and not f.matches(text, assigned, defaults) for f in keeps):
-        return None
+        return None, FILTERED
     if any(f is not None and f.matches(text, assigned, defaults) for f in drops):
-        return None
-    return Fact(text, assigned, subject)
+        return None, FILTERED
+    return Fact(text, assigned, subject), ""
 
 
 def _latest_per_subject(facts: list[Fact]) -> list[Fact]:

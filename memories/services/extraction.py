@@ -45,6 +45,7 @@ class Plan:
     decisions: list[Decision]
     vectors: dict[str, list[float]]
     usage: Usage = field(default_factory=Usage)
+    skipped: list[dict] = field(default_factory=list)  # Event.skipped
 
 
 def event_claim(*, event_id: uuid.UUID) -> Event | None:
@@ -124,7 +125,8 @@ def plan_event(event: Event) -> Plan:
     """Everything slow, outside any transaction: facts, embeddings, neighbours, decisions."""
     messages = normalized(event.payload.get("messages") or [])
     extracted = extract(messages, extraction_options(event))
-    extracted.facts = _fitting(event, extracted.facts)
+    skipped = extracted.skipped
+    extracted.facts = _fitting(event, extracted.facts, skipped)
     forgets = forget_requests(messages)
     texts = [fact.text for fact in extracted.facts] + forgets
     vectors = dict(zip(texts, embeddings.embed_texts(texts), strict=True)) if texts else {}
@@ -132,30 +134,27 @@ def plan_event(event: Event) -> Plan:
     close = [closest_memories(event.project, scope, vectors[t]) for t in texts]
     split = len(extracted.facts)
     decisions, usage = decide(extracted.facts, close[:split], close[split:], forgets)
-    decisions = _fitting(event, decisions)  # an LLM may merge facts into a longer UPDATE
+    decisions = _fitting(event, decisions, skipped)  # an LLM may merge facts into a longer one
     usage.add(extracted.usage)
     missing = [d.text for d in decisions if d.event in WRITES and d.text not in vectors]
     if missing:
         vectors.update(zip(missing, embeddings.embed_texts(missing), strict=True))
-    return Plan(decisions=decisions, vectors=vectors, usage=usage)
+    return Plan(decisions=decisions, vectors=vectors, usage=usage, skipped=skipped)
 
 
-def _fitting(event: Event, items: list[NewFact] | list[Decision]) -> list:
+def _fitting(event: Event, items: list[NewFact] | list[Decision], skipped: list[dict]) -> list:
     """The facts, or the writing decisions, short enough to be a memory (MEMORY_TEXT_MAX_CHARS),
-    in order, with a warning for the others: a message may be longer than a memory, and an
+    in order; the others are noted in `skipped`: a message may be longer than a memory, and an
     extractor may hand back a whole long message as one "fact". A fact is a memory to write."""
-    kept = [
-        item
-        for item in items
-        if getattr(item, "event", "ADD") not in WRITES or memory_text_fits(item.text)
-    ]
+    kept = []
+    for item in items:
+        if getattr(item, "event", "ADD") not in WRITES or memory_text_fits(item.text):
+            kept.append(item)
+            continue
+        reason = f"longer than a memory may be ({settings.MEMORY_TEXT_MAX_CHARS} characters)"
+        skipped.append({"message": None, "excerpt": item.text[:200], "reason": reason})
     if len(kept) < len(items):
-        logger.warning(
-            "event %s: %d facts over %d characters were not stored",
-            event.pk,
-            len(items) - len(kept),
-            settings.MEMORY_TEXT_MAX_CHARS,
-        )
+        logger.warning("event %s: %d facts too long to store", event.pk, len(items) - len(kept))
     return kept
 
 
@@ -178,6 +177,7 @@ def event_apply(*, event: Event, plan: Plan) -> Event | None:
             logger.info("event %s was taken over by another run; not applying", event.pk)
             return None
         results = apply_decisions(event=locked, decisions=plan.decisions, vectors=plan.vectors)
+        locked.skipped = plan.skipped
         _finish(locked, status=EventStatus.SUCCEEDED, results=results, usage=plan.usage)
         Project.objects.filter(pk=locked.project_id).update(
             llm_prompt_tokens=F("llm_prompt_tokens") + plan.usage.prompt_tokens,

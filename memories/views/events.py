@@ -112,6 +112,7 @@ def _detail_context(request, event: Event, **extra) -> dict:
         "more_messages": max(len(chat) - MAX_MESSAGES, 0),
         "changes": results if changes else None,
         "results_json": _pretty(results) if results and not changes else "",
+        "skipped": event.skipped if isinstance(event.skipped, list) else [],
         "request_json": _pretty(request_json) if request_json else "",
         "retryable": event_retryable(event),
         **_row_context(request),

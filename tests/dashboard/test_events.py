@@ -262,3 +262,17 @@ def test_a_failed_add_retried_from_the_dashboard_is_run_again_by_the_worker(
     assert done.status == EventStatus.SUCCEEDED, done.error
     assert done.attempts == 1 and done.error == "" and done.results
     assert {result["event"] for result in done.results} == {"ADD"}
+
+
+def test_the_detail_lists_what_an_add_did_not_store_and_why(alice_client, alice, settings):
+    from memories.services.extraction import extraction_run
+
+    settings.LLM_MODEL = ""  # the offline extractor, which says why
+    body = {"messages": "你好！我对什么过敏？", "user_id": "alice"}  # noqa: RUF001
+    event_id = alice.client().post("/v3/memories/add/", body, format="json").json()["event_id"]
+    event = extraction_run(event_id=event_id)
+
+    html = alice_client.get(detail_url(alice, event)).content.decode()
+
+    assert "No memory was written" in html and 'id="event-skipped"' in html
+    assert "我对什么过敏" in html and "question" in html and "greeting" in html

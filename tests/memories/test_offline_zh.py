@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from memories.extraction.offline import extract_facts
+from memories.extraction.offline import NO_ENGLISH_RULE, NOT_THE_USER, extract_facts
 from memories.extraction.offline_table import read_sentence, table
 from memories.models import Event, Memory, MemoryHistory
 from memories.services.extraction import extraction_run
@@ -114,3 +114,34 @@ def test_asking_to_forget_deletes_the_memory(extract):
 
     assert [r["event"] for r in event.results] == ["DELETE"]
     assert not Memory.objects.exists()
+
+
+# --- what is not stored says why ------------------------------------------------------------
+
+
+def test_an_event_that_stores_nothing_says_why_in_the_api(alice, extract):
+    event = extract(
+        [
+            {"role": "user", "content": "你好！我对什么过敏？"},  # noqa: RUF001
+            {"role": "assistant", "content": "我会记住您的饮食偏好"},
+        ]
+    )
+
+    assert event.status == "SUCCEEDED" and event.results == []
+    body = alice.client().get(f"/v1/event/{event.id}/").json()
+    assert body["results"] == []
+    assert body["skipped"] == [
+        {"message": 0, "excerpt": "你好", "reason": "greeting"},
+        {"message": 0, "excerpt": "我对什么过敏", "reason": "question"},
+        {"message": 1, "excerpt": "我会记住您的饮食偏好", "reason": NOT_THE_USER},
+    ]
+
+
+def test_an_english_message_no_rule_reads_is_reported(extract):
+    event = extract("The weather was strange today, wasn't it?")
+
+    assert event.results == []
+    assert [s["reason"] for s in event.skipped] == ["question"]
+    assert [s["reason"] for s in extract("Yesterday the bus came late.").skipped] == [
+        NO_ENGLISH_RULE
+    ]
