@@ -86,6 +86,10 @@ class Memory(models.Model):
     # What the fact is about ("diet", "residence"), set by the offline extractor so a new
     # value of the same subject UPDATEs the memory instead of adding a contradiction.
     subject = models.CharField(max_length=100, blank=True, default="")
+    # Where the text came from, set by the add that wrote it (memories/provenance.py):
+    # {"event_id", "messages": [index in that add's messages], "excerpt"}; {} when unknown
+    # (written before provenance, by hand in the dashboard, or imported).
+    source = models.JSONField(blank=True, default=dict)
     state = models.CharField(max_length=10, choices=MemoryState.choices, default=MemoryState.ACTIVE)
     replaced_by = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaces"

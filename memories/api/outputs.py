@@ -48,6 +48,9 @@ def memory_output(memory: Memory, *, fields: list[str] | None = None, **extra) -
         "state": memory.state,
         **extra,
     }
+    if "source" not in memory.get_deferred_fields():  # search leaves it out, for speed
+        # Engram's provenance (memories/provenance.py): the add, message(s) and words.
+        body["source"] = memory.source or None
     if fields:
         # `id` always stays: clients need it to address the memory.
         body = {key: value for key, value in body.items() if key in fields or key == "id"}

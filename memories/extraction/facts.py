@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from memories.extraction.llm import Usage, llm_configured, llm_json
 from memories.extraction.prompts import FactsOut, conversation_text, facts_system
+from memories.provenance import user_message_indexes
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class NewFact:
     text: str
     categories: tuple[str, ...]
     subject: str = ""  # what the fact is about, from the offline extractor (updates match on it)
+    messages: tuple[int, ...] = ()  # provenance: the messages it was read from
+    excerpt: str = ""  # and the sentence, where the extractor knows it
 
 
 @dataclass
@@ -60,7 +63,10 @@ def _offline(messages: list[dict], options: ExtractionOptions) -> Extracted:
         custom_instructions=options.custom_instructions or None,
     )
     return Extracted(
-        facts=[NewFact(f.text, tuple(f.categories), f.subject) for f in reading.facts],
+        facts=[
+            NewFact(f.text, tuple(f.categories), f.subject, (f.message,), f.excerpt)
+            for f in reading.facts
+        ],
         skipped=[
             {"message": s.message, "excerpt": s.excerpt, "reason": s.reason}
             for s in reading.skipped
@@ -83,10 +89,11 @@ def _with_llm(messages: list[dict], options: ExtractionOptions) -> Extracted:
     )
     answer, usage = llm_json(system=system, user=conversation_text(messages), schema=FactsOut)
     allowed = set(options.category_names)
+    said = user_message_indexes(messages)  # an LLM does not say which message gave a fact
     facts = []
     for fact in answer.facts:
         categories = tuple(c for c in fact.categories if c in allowed) or _fallback(options)
-        facts.append(NewFact(fact.text.strip(), categories))
+        facts.append(NewFact(fact.text.strip(), categories, messages=said))
     return Extracted(facts=list({f.text: f for f in facts if f.text}.values()), usage=usage)
 
 

@@ -59,6 +59,10 @@ class Fact:
     text: str
     categories: tuple[str, ...]
     subject: str
+    # Provenance: the index of the message it was read from, and that sentence. Not part of
+    # the fact's identity (two messages saying the same thing give one fact).
+    message: int | None = field(default=None, compare=False)
+    excerpt: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -108,38 +112,39 @@ def read_messages(
     filters = (word_filter(includes), keep), (word_filter(excludes), drop)
     reading = Reading()
     facts = []
-    for index, draft in _drafts(messages, reading.skipped):
+    for index, sentence, draft in _drafts(messages, reading.skipped):
         fact, reason = _fact(draft, cats, filters)
         if fact is None:
             reading.skipped.append(Skip(index, draft.text[:EXCERPT_CHARS], reason))
         else:
-            facts.append(fact)
+            facts.append(replace(fact, message=index, excerpt=sentence.strip()[:EXCERPT_CHARS]))
     reading.facts = _latest_per_subject(facts)
     return reading
 
 
-def _drafts(messages: object, skipped: list[Skip]) -> list[tuple[int, Draft]]:
-    """(message index, draft) of the user's messages; what gives none is noted in `skipped`."""
-    drafts: list[tuple[int, Draft]] = []
+def _drafts(messages: object, skipped: list[Skip]) -> list[tuple[int, str, Draft]]:
+    """(message index, sentence, draft) of the user's messages; what gives none is noted in
+    `skipped`."""
+    drafts: list[tuple[int, str, Draft]] = []
     budget = MAX_SENTENCES
     for index, role, content in _texts(messages):
         if role != "user":
             skipped.append(Skip(index, content[:EXCERPT_CHARS], NOT_THE_USER))
             continue
-        found: list[Draft] = []
+        found: list[tuple[int, str, Draft]] = []
         for sentence in _sentences(content)[:budget]:
             budget -= 1
             if _CJK.search(sentence):
-                found += _read_cjk(sentence, index, skipped)
+                read = _read_cjk(sentence, index, skipped)
             else:
-                for raw in clauses(sentence):
-                    found += _recognise(canonical(raw))
+                read = [d for raw in clauses(sentence) for d in _recognise(canonical(raw))]
+            found += [(index, sentence, draft) for draft in read]
         if not found and not _CJK.search(content) and content.strip():
             question = content.rstrip().endswith("?")
             skipped.append(
                 Skip(index, content[:EXCERPT_CHARS], "question" if question else NO_ENGLISH_RULE)
             )
-        drafts += [(index, draft) for draft in found]
+        drafts += found
         if budget <= 0:
             break
     return drafts

@@ -39,7 +39,9 @@ def events_page(
 ) -> list[Event]:
     """Newest first, `limit + 1` rows (the extra one says "there is more"); the payload and
     results, which may be large, are left out."""
-    events = Event.objects.filter(project=project).defer("payload", "results", "metadata")
+    events = Event.objects.filter(project=project).defer(
+        "payload", "results", "metadata", "skipped"
+    )
     if status:
         events = events.filter(status=status)
     if kind:

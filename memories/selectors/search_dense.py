@@ -29,7 +29,7 @@ from memories.selectors.search_lexical import vector_literal
 logger = logging.getLogger(__name__)
 
 # Large columns a result never shows: parsing 384 floats per row costs more than the query.
-UNUSED_COLUMNS = ("embedding", "search_vector", "context")
+UNUSED_COLUMNS = ("embedding", "search_vector", "context", "source")
 _warned: set[tuple] = set()  # (project, model) pairs already logged as not embeddable here
 
 

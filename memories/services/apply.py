@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from memories.extraction.decide import Decision
 from memories.models import Event, HistoryEvent, Memory, MemoryHistory
+from memories.provenance import source_of, user_message_indexes
 from memories.services.memories import (
     ENTITY_ID_FIELDS,
     Actor,
@@ -57,7 +58,7 @@ def _apply_one(event, decision: Decision, vectors, scope, actor, messages) -> di
     if decision.event == "DELETE":
         target.delete()
         return _result(decision.target.id, "DELETE", target.text)
-    return _update(target, decision, vectors[decision.text], actor, messages)
+    return _update(event, target, decision, vectors[decision.text], actor, messages)
 
 
 def _add(event: Event, decision: Decision, vector, scope) -> Memory:
@@ -76,22 +77,32 @@ def _add(event: Event, decision: Decision, vector, scope) -> Memory:
         immutable=bool(payload.get("immutable")),
         expiration_date=payload.get("expiration_date"),
         created_at=created_at,
+        source=_source(event, decision),
         **scope,
     )
 
 
-def _update(target: Memory, decision: Decision, vector, actor, messages) -> dict:
+def _update(event: Event, target: Memory, decision: Decision, vector, actor, messages) -> dict:
     old = target.text
     target.text, target.hash, target.embedding = decision.text, text_hash(decision.text), vector
     target.embedding_model = embedded_with(target.project)
     if decision.fact:
         target.categories = sorted(set(target.categories) | set(decision.fact.categories))
         target.subject = decision.fact.subject or target.subject
+    target.source = _source(event, decision)
     target.save()
     history_write(target, event=HistoryEvent.UPDATE, old=old, actor=actor, messages=messages)
     memory_flags_check(memory=target)
     result = _result(target.id, "UPDATE", target.text)
     return {**result, "previous_memory": old, "categories": target.categories}
+
+
+def _source(event: Event, decision: Decision) -> dict:
+    """Where the decision's text came from (provenance.py); an LLM's merged UPDATE has no
+    fact of its own and is credited to the user's messages."""
+    fact = decision.fact
+    messages = fact.messages if fact else user_message_indexes(event.payload.get("messages") or [])
+    return source_of(event.id, messages, fact.excerpt if fact else "")
 
 
 def _created_at(payload: dict) -> datetime:

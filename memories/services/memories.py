@@ -31,6 +31,7 @@ from memories.models import (
     MemoryHistory,
     MemoryState,
 )
+from memories.provenance import source_of
 from memories.services.events import event_create_once
 from memories.services.limits import (
     MemoryTooLarge,
@@ -168,10 +169,19 @@ def memories_add_verbatim(*, project: Project, new: NewMemories, actor: Actor) -
     fresh = list(dict.fromkeys(t for t in new.texts if text_hash(t) not in existing))
     vectors = embeddings.embed_texts(fresh) if fresh else []
     contexts = neighbour_context(new.texts)  # adjacent messages, indexed for search
+    event_id = uuid.uuid4()  # the event is written last; its memories name it
+    said = _message_indexes(new)
     with transaction.atomic():
         created = Memory.objects.bulk_create(
             [
-                _new_memory(project, new, text, vector, context=contexts[text])
+                _new_memory(
+                    project,
+                    new,
+                    text,
+                    vector,
+                    context=contexts[text],
+                    source=source_of(event_id, said.get(text, ()), text),
+                )
                 for text, vector in zip(fresh, vectors, strict=True)
             ]
         )
@@ -189,14 +199,30 @@ def memories_add_verbatim(*, project: Project, new: NewMemories, actor: Actor) -
             for t in new.texts
             if text_hash(t) in existing
         ]
-        return _finished_event(project=project, actor=actor, new=new, results=results)
+        return _finished_event(
+            project=project, actor=actor, new=new, results=results, event_id=event_id
+        )
 
 
-def _new_memory(project: Project, new: NewMemories, text: str, vector, context="") -> Memory:
+def _message_indexes(new: NewMemories) -> dict[str, tuple[int, ...]]:
+    """Each text's place(s) among the add's messages (a text said twice is stored once)."""
+    found: dict[str, tuple[int, ...]] = {}
+    texts = set(new.texts)
+    for index, message in enumerate(new.messages):
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, str) and content in texts:
+            found[content] = (*found.get(content, ()), index)
+    return found
+
+
+def _new_memory(
+    project: Project, new: NewMemories, text: str, vector, context="", source=None
+) -> Memory:
     return Memory(
         project=project,
         text=text,
         context=context,
+        source=source or {},
         hash=text_hash(text),
         embedding=vector,
         embedding_model=embedded_with(project),
@@ -213,9 +239,12 @@ def _result(memory_id, text: str, event: str) -> dict:
     return {"id": str(memory_id), "memory": text, "data": {"memory": text}, "event": event}
 
 
-def _finished_event(*, project, actor: Actor, new: NewMemories, results: list[dict]) -> Event:
+def _finished_event(
+    *, project, actor: Actor, new: NewMemories, results: list[dict], event_id=None
+) -> Event:
     now = timezone.now()
     return Event.objects.create(
+        id=event_id or uuid.uuid4(),
         project=project,
         api_key=actor.api_key,
         event_type="ADD",

@@ -24,7 +24,8 @@ Format (``engram-project``, version 1), UTF-8, one JSON object per line:
      "embedding"; older files: the header's "engram_embedding_model"), "user_id",
      "agent_id", "app_id", "run_id", "metadata",
      "categories", "immutable", "expiration_date", "subject", "context" (the neighbouring
-     messages search indexes; absent in older files), "state", "replaced_by" (UUID or
+     messages search indexes; absent in older files), "source" (provenance: event, message
+     indexes, excerpt; absent in older files), "state", "replaced_by" (UUID or
      null), "created_at", "updated_at", "access_count", "last_accessed_at"}``
    - ``{"type": "history", "id", "memory", "event", "old_memory", "new_memory", "input",
      "user_id", "agent_id", "app_id", "run_id", "categories", "metadata", "actor",
@@ -33,7 +34,8 @@ Format (``engram-project``, version 1), UTF-8, one JSON object per line:
    - ``{"type": "feedback", "id", "memory", "feedback", "feedback_reason", "created_at",
      "updated_at"}``
    - ``{"type": "event", "id", "event_type", "status", "payload", "metadata", "results",
-     "usage", "error", "created_at", "updated_at", "started_at", "completed_at"}``
+     "skipped" (absent in older files), "usage", "error", "created_at", "updated_at",
+     "started_at", "completed_at"}``
    - ``{"type": "webhook", "webhook_id", "name", "url", "event_types", "is_active",
      "created_at", "updated_at"}`` (never the secret: the importer makes a new one)
 
@@ -83,6 +85,7 @@ MEMORY_FIELDS = (
     "expiration_date",
     "subject",
     "context",
+    "source",
     "state",
     "created_at",
     "updated_at",
@@ -110,6 +113,7 @@ EVENT_FIELDS = (
     "payload",
     "metadata",
     "results",
+    "skipped",
     "usage",
     "error",
     "created_at",
