@@ -69,7 +69,11 @@ def texts_in_order(history: dict):
 def questions(user: dict) -> tuple[list[dict], int]:
     """(the questions with evidence, how many had none), evidence as a set of turns."""
     kept = [
-        {"question": q["question"], "evidence": {(d, int(i)) for d, i in q["evidence"]}}
+        {
+            "question": q["question"],
+            "answer": q.get("answer", ""),
+            "evidence": {(d, int(i)) for d, i in q["evidence"]},
+        }
         for q in user["questions"]
         if q.get("evidence")
     ]

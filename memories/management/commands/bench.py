@@ -37,6 +37,11 @@ class Command(BaseCommand):
             "--data", default=str(settings.BASE_DIR.parent / "shared/data/memorybank-dev.json")
         )
         memorybank.add_argument(
+            "--infer",
+            action="store_true",
+            help="the default add path (inference on), scored through provenance",
+        )
+        memorybank.add_argument(
             "--lang", nargs="+", choices=["zh", "en"], default=["zh", "en"], dest="languages"
         )
         dashboard = sub.add_parser("dashboard", help="server time of the heaviest screens")
@@ -79,15 +84,20 @@ class Command(BaseCommand):
         elif which == "memorybank":
             from pathlib import Path
 
-            from memories.bench.memorybank import run as run_memorybank
+            from memories.bench import memorybank, memorybank_infer
 
             started = time.perf_counter()
-            results = run_memorybank(
+            bench = memorybank_infer if options["infer"] else memorybank
+            results = bench.run(
                 data=Path(options["data"]), languages=options["languages"], progress=self.progress
             )
             results["seconds"] = time.perf_counter() - started
-            self.print_memorybank(results)
-            self.save("memorybank", results)
+            if options["infer"]:
+                self.print_memorybank_infer(results)
+                self.save("memorybank-infer", results)
+            else:
+                self.print_memorybank(results)
+                self.save("memorybank", results)
         elif which == "dashboard":
             from memories.bench.dashboard import run as run_dashboard
 
@@ -182,6 +192,23 @@ class Command(BaseCommand):
                 f"engram's top 10 holds {hidden.get('evidence_in_top10', 0)} evidence memories; "
                 f"a threshold of 0.1 would hide {hidden.get('below_0.1', 0)}, "
                 f"0.3 would hide {hidden.get('below_0.3', 0)}"
+            )
+        self.stdout.write(f"\n{results['seconds']:.0f} s in all")
+
+    def print_memorybank_infer(self, results: dict) -> None:
+        for language, f in results["languages"].items():
+            self.stdout.write(
+                f"\nMemoryBank {language}, default add (inference on): {f['users']} users, "
+                f"{f['turns']} turns, {f['memories']} memories "
+                f"({f['memories'] / max(f['turns'], 1):.2f} a turn)\n"
+                f"  coverage: {f['coverage']:.1f} % of {f['evidence_turns']} evidence turns; "
+                f"{f['coverage_user_evidence']:.1f} % of the {f['user_evidence_turns']} whose "
+                f"answer is in the user's message\n"
+                f"  R@10 {f['recall@10']:.1f} (infer=False, same run: "
+                f"{f['infer_false_recall@10']:.1f}; ratio "
+                f"{f['recall@10'] / max(f['infer_false_recall@10'], 1e-9):.2f}), "
+                f"MRR {f['mrr']:.1f}, {f['questions']} questions\n"
+                f"  skipped: {f['skipped']}"
             )
         self.stdout.write(f"\n{results['seconds']:.0f} s in all")
 
