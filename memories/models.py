@@ -89,7 +89,7 @@ class Memory(models.Model):
     # Where the text came from, set by the add that wrote it (memories/provenance.py):
     # {"event_id", "messages": [index in that add's messages], "excerpt"}; {} when unknown
     # (written before provenance, by hand in the dashboard, or imported).
-    source = models.JSONField(blank=True, default=dict)
+    source = models.JSONField(blank=True, default=dict, db_default={})  # db_default: COPY
     state = models.CharField(max_length=10, choices=MemoryState.choices, default=MemoryState.ACTIVE)
     replaced_by = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaces"
@@ -182,7 +182,7 @@ class Event(models.Model):
     results = models.JSONField(blank=True, null=True)
     # What the extraction did not turn into memories, and why: [{"message", "excerpt", "reason"}]
     # (message: the index in payload["messages"], or None for a whole-call reason).
-    skipped = models.JSONField(blank=True, default=list)
+    skipped = models.JSONField(blank=True, default=list, db_default=[])
     usage = models.JSONField(blank=True, null=True)  # LLM tokens of this event
     error = models.TextField(blank=True, default="")
     attempts = models.PositiveSmallIntegerField(default=0)

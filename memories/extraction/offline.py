@@ -40,6 +40,7 @@ from memories.extraction.offline_text import (
     canonical,
     clauses,
     sentences,
+    strip_filler,
 )
 
 __all__ = ["DEFAULT_CATEGORIES", "Fact", "Reading", "Skip", "extract_facts", "read_messages"]
@@ -81,7 +82,43 @@ class Reading:
 
 
 NOT_THE_USER = "said by the assistant: only the user's own statements become memories"
-NO_ENGLISH_RULE = "no rule recognised a statement about the user"
+NOT_A_STATEMENT = "not a statement: a greeting, thanks, filler, a request or a guess"
+# What is said to keep the conversation going, not about the user: skipped with its reason.
+_CHATTER = (
+    (
+        "thanks",
+        re.compile(
+            r"(?:thanks?|thank you|thx|ty|cheers|much appreciated|i appreciate (?:it|that)|"
+            r"sounds (?:good|great)|got it|no worries|you'?re welcome)\b",
+            re.I,
+        ),
+    ),
+    (
+        "a reply to the assistant",
+        re.compile(
+            r"(?:.*\b(?:that|this|your) (?:idea|suggestion|recommendation|advice|answer|"
+            r"plan|poem|story|joke)\b|i (?:love|like) you\b)",
+            re.I,
+        ),
+    ),
+    ("small talk", re.compile(r"i am (?:fine|good|ok|okay|great|alright|well)\b", re.I)),
+    (
+        "a request",
+        re.compile(
+            r"(?:i (?:have a question|want to know|would like to know|need help|wonder|was "
+            r"wondering)\b|please\b|.*\bplease$)",
+            re.I,
+        ),
+    ),
+)
+
+
+def _chatter(text: str) -> str | None:
+    plain = text.replace("I'm", "I am").replace("i'm", "I am")
+    return next((reason for reason, pattern in _CHATTER if pattern.match(plain)), None)
+
+
+MIN_KEPT_WORDS = 3  # a statement no rule reads is kept from this length ("I'm so tired")
 FILTERED = "left out by the project's includes, excludes or custom instructions"
 TOO_LONG = "too long for one fact"
 EXCERPT_CHARS = 200
@@ -137,16 +174,35 @@ def _drafts(messages: object, skipped: list[Skip]) -> list[tuple[int, str, Draft
             if _CJK.search(sentence):
                 read = _read_cjk(sentence, index, skipped)
             else:
-                read = [d for raw in clauses(sentence) for d in _recognise(canonical(raw))]
+                read = _read_english(sentence, index, skipped)
             found += [(index, sentence, draft) for draft in read]
-        if not found and not _CJK.search(content) and content.strip():
-            question = content.rstrip().endswith("?")
-            skipped.append(
-                Skip(index, content[:EXCERPT_CHARS], "question" if question else NO_ENGLISH_RULE)
-            )
         drafts += found
         if budget <= 0:
             break
+    return drafts
+
+
+def _read_english(sentence: str, index: int, skipped: list[Skip]) -> list[Draft]:
+    """The rules' facts; the statement clauses no rule reads are kept as said (cleaned), so
+    nothing the user stated is lost; questions, requests, hedges and filler are skipped."""
+    drafts, unread = [], []
+    for raw in clauses(sentence):
+        parts = _recognise(canonical(raw))
+        for part, read in parts:
+            drafts += read
+            if not read:  # the clause as said if it is one thing, else the part
+                unread.append(raw if len(parts) == 1 else part)
+    # All of it unread: the sentence as said (clauses() rewrites "Tom and I"); else the parts.
+    whole = not drafts and not sentence.rstrip().endswith("?")
+    kept = (strip_filler(sentence) if whole else " ".join(unread)) if unread else ""
+    kept = kept.strip(" ,;:-.!")
+    if reason := _chatter(kept):
+        skipped.append(Skip(index, sentence.strip()[:EXCERPT_CHARS], reason))
+    elif len(kept.split()) >= MIN_KEPT_WORDS:
+        drafts.append(Draft(text=kept, subject=offline_table.kept_subject(kept), categories=()))
+    elif not drafts:
+        reason = "question" if sentence.rstrip().endswith("?") else NOT_A_STATEMENT
+        skipped.append(Skip(index, sentence.strip()[:EXCERPT_CHARS], reason))
     return drafts
 
 
@@ -168,7 +224,7 @@ def _read_cjk(sentence: str, index: int, skipped: list[Skip]) -> list[Draft]:
         if text.endswith(("?", "\uff1f")):
             skipped.append(Skip(index, text[:EXCERPT_CHARS], "question"))
             return []
-        return [Draft(text=text, subject=f"statement:{text}", categories=())]
+        return [Draft(text=text, subject=offline_table.kept_subject(text), categories=())]
     reading = offline_table.read_sentence(sentence, "zh")
     skipped += [Skip(index, excerpt[:EXCERPT_CHARS], why) for excerpt, why in reading.skipped]
     return reading.drafts + reading.kept
@@ -205,15 +261,16 @@ _PAST_TAIL = re.compile(
 )
 
 
-def _recognise(clause: Clause) -> list[Draft]:
-    drafts: list[Draft] = []
+def _recognise(clause: Clause) -> list[tuple[str, list[Draft]]]:
+    """(part, its drafts) for each thing the clause says; no drafts: no rule read it."""
+    parts = []
     for part in _expand(clause):
         found = _first_rule(part)
         if not found and _PAST_TAIL.search(part.text):
             # "My cat died last week": when it happened is not part of the fact.
             found = _first_rule(replace(part, text=_PAST_TAIL.sub("", part.text)))
-        drafts += found
-    return drafts
+        parts.append((part.text, found))
+    return parts
 
 
 def _first_rule(clause: Clause) -> list[Draft]:
@@ -223,8 +280,31 @@ def _first_rule(clause: Clause) -> list[Draft]:
     return []
 
 
+# "I am vegetarian and allergic to nuts", "I love hiking and hate crowds", "I'm allergic to
+# cheese and can't eat pizza": the subject (and "am") shared by two predicates.
+_SHARED_SUBJECT = re.compile(
+    r"(?P<head>I(?: am)?) (?P<a>.+?) and (?:I )?(?P<b>(?:am |can'?t |cannot |can not |don'?t |"
+    r"do not |never |also |really )?(?:allergic|vegetarian|vegan|pescatarian|married|single|from|"
+    r"love|like|enjoy|hate|dislike|live|work|have|own|play|speak|eat|drink|study|"
+    r"prefer|avoid|can'?t|cannot|don'?t|never)\b.*)",
+    re.I,
+)
+
+
+_VERB_START = re.compile(r"(?:can|don|do|never|love|like|enjoy|hate|live|work|have|eat)", re.I)
+
+
 def _expand(clause: Clause) -> list[Clause]:
     """One clause that says several things -> one clause per thing."""
+    if (match := _SHARED_SUBJECT.fullmatch(clause.text)) and " and " not in match["a"]:
+        first = f"{match['head']} {match['a']}"
+        second = match["b"] if match["b"].lower().startswith("am ") else None
+        second = f"I {second}" if second else f"{match['head']} {match['b']}"
+        if match["head"] == "I am" and re.match(
+            r"(?:can|don|do|never|love|like|enjoy|hate)", match["b"], re.I
+        ):
+            second = f"I {match['b']}"
+        return [*_expand(replace(clause, text=first)), *_expand(replace(clause, text=second))]
     if match := _AGED_ROLE.fullmatch(clause.text):  # "I'm a 34 year old nurse from Manila"
         texts = [f"I am {match['n']}", f"I am {article(match['role'])} {match['role']}"]
         texts += [f"I am from {match['place']}"] if match["place"] else []
@@ -245,7 +325,10 @@ def _fact(
     text = " ".join(draft.text.split()).rstrip(" .,;:!?")
     if not text:
         return None, "nothing left once cleaned"
-    if len(text.split()) > MAX_FACT_WORDS:
+    # A rule's fact is short; a statement kept as said is as long as it was said.
+    if len(text.split()) > MAX_FACT_WORDS and not draft.subject.startswith(
+        offline_table.KEPT_SUBJECT
+    ):
         return None, TOO_LONG
     text = text[0].upper() + text[1:]
     subject = " ".join(draft.subject.lower().split())

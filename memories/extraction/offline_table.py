@@ -15,6 +15,7 @@ Chinese is the first table; English still runs on offline.py's rules.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -141,9 +142,18 @@ def _keep(unread: list[str], whole: str, tab: Table, reading: Reading) -> None:
         if len(re.sub(r"\W", "", text)) < MIN_KEPT_CHARS:
             reading.skipped.append((text, "too short to stand alone"))
             continue
-        subject = f"statement:{text}"
+        subject = kept_subject(text)
         categories = tuple(topics(text, tab)) or ("misc",)
         reading.kept.append(Draft(text=text, subject=subject, categories=categories))
+
+
+KEPT_SUBJECT = "statement:"
+
+
+def kept_subject(text: str) -> str:
+    """The subject of a statement kept as said: its own (Memory.subject holds 100 characters),
+    so it never replaces another memory and the same words said again are a NOOP."""
+    return KEPT_SUBJECT + hashlib.sha1(" ".join(text.lower().split()).encode()).hexdigest()[:20]
 
 
 def topics(text: str, tab: Table) -> list[str]:

@@ -101,6 +101,8 @@ def test_it_maps_a_repeated_text_to_every_turn_that_said_it():
 
 
 def test_it_keeps_only_questions_with_evidence():
-    user = {"questions": [{"question": "q", "evidence": [["d", "2"]]}, {"question": "x"}]}
+    user = {
+        "questions": [{"question": "q", "answer": "a", "evidence": [["d", "2"]]}, {"question": "x"}]
+    }
 
-    assert questions(user) == ([{"question": "q", "evidence": {("d", 2)}}], 1)
+    assert questions(user) == ([{"question": "q", "answer": "a", "evidence": {("d", 2)}}], 1)

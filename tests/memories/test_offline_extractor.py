@@ -6,8 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from memories.extraction.offline import DEFAULT_CATEGORIES, Fact, extract_facts
+from memories.extraction.offline import DEFAULT_CATEGORIES, Fact, extract_facts, read_messages
 from memories.extraction.offline_categories import assign, catalog, topics, word_filter
+from memories.extraction.offline_table import kept_subject
 
 PERSONAL = ("personal_details",)
 WORK = ("professional_details",)
@@ -106,7 +107,10 @@ CASES = [
     ("Please remember my wife's name is Priya", [("Wife's name is Priya", FAMILY, "family:wife")]),
     (
         "my wife Maria and I went to Rome",
-        [("Wife's name is Maria", FAMILY, "family:wife")],
+        [
+            ("Wife's name is Maria", FAMILY, "family:wife"),
+            ("I went to Rome", ("misc",), kept_subject("I went to Rome")),  # kept as said
+        ],
     ),
     ("My sister lives in London", [("Sister lives in London", FAMILY, "family:sister:residence")]),
     (
@@ -222,27 +226,40 @@ NOTHING = [
     "I love that idea!",
     "I like your suggestion",
     "I have a question about Python decorators",
-    "I'm going to the store",
     "I'm fine, thanks",
-    "I'm so tired today",
     "I want to know more about black holes",
     "If I were rich I would buy a boat",
     "I think I might be allergic to cats",
     "Imagine I'm vegan",
     "I'd love to visit Japan someday",
-    "My friend is vegan",
-    "She is a nurse",
     "Forget that I live in Paris",
     "Translate 'I live in Berlin' into German",
-    "I'm from work",
     "I love you",
-    "I love my job",
 ]
 
 
 @pytest.mark.parametrize("message", NOTHING)
 def test_it_ignores_questions_small_talk_commands_and_hypotheticals(message):
-    assert extract_facts(user(message)) == []
+    reading = read_messages(user(message))
+    assert reading.facts == []
+    assert reading.skipped and all(skip.reason for skip in reading.skipped)
+
+
+# Statements no rule reads: kept as said (cleaned), so nothing the user stated is lost.
+KEPT_AS_SAID = [
+    ("I'm going to the store", "I'm going to the store"),
+    ("I'm so tired today!", "I'm so tired today"),
+    ("My friend is vegan.", "My friend is vegan"),
+    ("She is a nurse", "She is a nurse"),
+    ("Well, I love my job", "I love my job"),
+    ("Ich wohne in München.", "Ich wohne in München"),
+]
+
+
+@pytest.mark.parametrize(("message", "kept"), KEPT_AS_SAID)
+def test_a_statement_no_rule_reads_is_kept_as_said(message, kept):
+    [fact] = extract_facts(user(message))
+    assert fact.text == kept and fact.subject == kept_subject(kept)
 
 
 def test_it_only_listens_to_the_user():
@@ -465,12 +482,17 @@ def test_it_caps_the_work_on_very_long_text():
 
 
 def test_it_handles_any_unicode():
-    # German has no rules yet; 住在北京 is read (test_offline_zh.py) but São Paulo, said later,
-    # replaces it: both are the residence.
+    # German has no rules: kept as said; 住在北京 is read (test_offline_zh.py) but São Paulo,
+    # said later, replaces it: both are the residence.
     assert texts("Ich wohne in München. 我住在北京。 I live in São Paulo 🙂") == [
-        "Lives in São Paulo"
+        "Ich wohne in München",
+        "Lives in São Paulo",
     ]
-    assert texts("Ich wohne in München. 我住在北京。 I'm vegan 🙂") == ["住在北京", "Is vegan"]
+    assert texts("Ich wohne in München. 我住在北京。 I'm vegan 🙂") == [
+        "Ich wohne in München",
+        "住在北京",
+        "Is vegan",
+    ]
 
 
 # Words the rules react to, so fuzzed text reaches deep into them, plus awkward characters.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from memories.extraction.offline import NO_ENGLISH_RULE, NOT_THE_USER, extract_facts
+from memories.extraction.offline import NOT_A_STATEMENT, NOT_THE_USER, extract_facts
 from memories.extraction.offline_table import read_sentence, table
 from memories.models import Event, Memory, MemoryHistory
 from memories.services.extraction import extraction_run
@@ -137,11 +137,23 @@ def test_an_event_that_stores_nothing_says_why_in_the_api(alice, extract):
     ]
 
 
-def test_an_english_message_no_rule_reads_is_reported(extract):
-    event = extract("The weather was strange today, wasn't it?")
+def test_an_english_statement_no_rule_reads_is_kept_and_chatter_is_skipped(extract):
+    asked = extract("What's the weather like today?")
+    greeted = extract("Hi there! Thanks so much!")
+    said = extract("Yesterday the bus came late.")
 
-    assert event.results == []
-    assert [s["reason"] for s in event.skipped] == ["question"]
-    assert [s["reason"] for s in extract("Yesterday the bus came late.").skipped] == [
-        NO_ENGLISH_RULE
-    ]
+    assert asked.results == [] and [s["reason"] for s in asked.skipped] == ["question"]
+    assert greeted.results == []
+    assert [s["reason"] for s in greeted.skipped] == [NOT_A_STATEMENT, "thanks"]
+    assert [r["memory"] for r in said.results] == ["Yesterday the bus came late"]
+
+
+def test_a_long_statement_is_kept_whole_in_either_language(extract):
+    english = "Yesterday " + "we walked along the old canal and talked about everything " * 4
+    chinese = "昨天我们沿着老运河走了很久，聊了很多关于工作和生活的事情" * 3  # noqa: RUF001
+
+    for said in (english.strip(), chinese):
+        event = extract(said)
+        assert event.status == "SUCCEEDED"
+        [result] = event.results
+        assert result["event"] == "ADD" and result["memory"] == said.strip(" .")

@@ -109,6 +109,21 @@ def test_search_finds_the_chinese_quick_start(sdk):
     assert sentence in found("饮食偏好")[:2]
 
 
+def test_a_chinese_conversation_with_inference_becomes_chinese_memories(sdk):
+    messages = [
+        {"role": "user", "content": "我喜欢印度菜，但对奶酪过敏不能吃披萨"},  # noqa: RUF001
+        {"role": "assistant", "content": "我会记住您的饮食偏好"},
+    ]
+    # asyncMode false (sent as async_mode): extracted before the call returns.
+    sdk.call("add", messages, {"userId": "zh-infer", "asyncMode": False})
+
+    stored = sdk.call("getAll", {"filters": {"user_id": "zh-infer"}})["results"]
+    allergy = sdk.call("search", "我对什么过敏？", {"filters": {"user_id": "zh-infer"}})  # noqa: RUF001
+
+    assert {m["memory"] for m in stored} == {"喜欢印度菜", "对奶酪过敏", "不能吃披萨"}
+    assert allergy["results"][0]["memory"] == "对奶酪过敏"
+
+
 # --- getAll (5.4) ---------------------------------------------------------------------------
 
 

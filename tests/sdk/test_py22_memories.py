@@ -114,6 +114,32 @@ def test_search_finds_the_chinese_quick_start(memory_client):
     assert sentence in [r["memory"] for r in diet["results"][:2]]
 
 
+def test_a_chinese_conversation_with_inference_becomes_chinese_memories(memory_client):
+    messages = [
+        {"role": "user", "content": "我喜欢印度菜，但对奶酪过敏不能吃披萨"},  # noqa: RUF001
+        {"role": "assistant", "content": "我会记住您的饮食偏好"},
+    ]
+    # async_mode=False: extracted (offline, no LLM here) before the call returns.
+    memory_client.add(messages, user_id="zh-infer", async_mode=False)
+    memory_client.add("我是程序员，喜欢写 Python 代码", user_id="zh-infer", async_mode=False)  # noqa: RUF001
+
+    stored = memory_client.get_all(filters={"user_id": "zh-infer"})["results"]
+    allergy = memory_client.search("我对什么过敏？", filters={"user_id": "zh-infer"})  # noqa: RUF001
+    # A bare keyword shares no words with the memory and scores under the default 0.1.
+    stack = memory_client.search("技术栈", filters={"user_id": "zh-infer"}, threshold=0)
+
+    assert {m["memory"] for m in stored} == {
+        "喜欢印度菜",
+        "对奶酪过敏",
+        "不能吃披萨",
+        "是程序员",
+        "喜欢写 Python 代码",
+    }
+    assert all(m["source"]["event_id"] for m in stored)  # provenance reaches the SDK
+    assert allergy["results"][0]["memory"] == "对奶酪过敏"
+    assert "喜欢写 Python 代码" in [r["memory"] for r in stack["results"][:3]]
+
+
 def test_search_honours_top_k_and_structured_filters(memory_client):
     for n in range(3):
         remember(memory_client, f"Note number {n} about tea", metadata={"n": n})
