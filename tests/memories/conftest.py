@@ -17,3 +17,19 @@ def add(alice):
         return [result["id"] for result in response.json()["results"]]
 
     return add
+
+
+@pytest.fixture
+def extract(alice, settings):
+    """Add `messages` (a text or a list of messages) for alice with inference on and run the
+    extraction as the worker would, with the offline extractor (no LLM); the finished Event."""
+    from memories.services.extraction import extraction_run
+
+    settings.LLM_MODEL = ""
+
+    def extract(messages):
+        body = {"messages": messages, "user_id": "alice"}
+        event_id = alice.client().post("/v3/memories/add/", body, format="json").json()["event_id"]
+        return extraction_run(event_id=event_id)
+
+    return extract

@@ -1,21 +1,7 @@
 """The pipeline with the built-in offline extractor (no LLM): facts, duplicates, updates."""
 
-import pytest
-
-from memories.models import Event, Memory, MemoryHistory
+from memories.models import Memory, MemoryHistory
 from memories.services.extraction import extraction_run
-
-
-@pytest.fixture
-def extract(alice, settings):
-    settings.LLM_MODEL = ""  # no LLM: the offline extractor
-
-    def extract(text: str) -> Event:
-        body = {"messages": text, "user_id": "alice"}
-        event_id = alice.client().post("/v3/memories/add/", body, format="json").json()["event_id"]
-        return extraction_run(event_id=event_id)
-
-    return extract
 
 
 def test_it_extracts_facts_with_categories(extract):

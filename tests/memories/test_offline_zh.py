@@ -10,8 +10,7 @@ import pytest
 
 from memories.extraction.offline import NOT_A_STATEMENT, NOT_THE_USER, extract_facts
 from memories.extraction.offline_table import read_sentence, table
-from memories.models import Event, Memory, MemoryHistory
-from memories.services.extraction import extraction_run
+from memories.models import Memory, MemoryHistory
 
 CASES = json.loads((Path(__file__).parent / "data" / "extraction_zh_cases.json").read_text())
 
@@ -54,18 +53,6 @@ def test_only_the_users_messages_give_facts():
 def test_japanese_and_korean_statements_are_kept_as_said(text):
     [fact] = extract_facts([{"role": "user", "content": text + "。"}])
     assert fact.text == text and fact.categories
-
-
-@pytest.fixture
-def extract(alice, settings):
-    settings.LLM_MODEL = ""  # no LLM: the offline extractor
-
-    def extract(messages) -> Event:
-        body = {"messages": messages, "user_id": "alice"}
-        event_id = alice.client().post("/v3/memories/add/", body, format="json").json()["event_id"]
-        return extraction_run(event_id=event_id)
-
-    return extract
 
 
 def search(alice, query: str) -> list[str]:

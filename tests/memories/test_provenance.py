@@ -3,28 +3,14 @@ the message(s) and the words; the API returns it and the dashboard shows it."""
 
 from __future__ import annotations
 
-import pytest
 from django.urls import reverse
 
 from memories.models import Event, Memory
-from memories.services.extraction import extraction_run
 
 QUICK_START = [
     {"role": "user", "content": "我喜欢印度菜，但对奶酪过敏不能吃披萨"},  # noqa: RUF001
     {"role": "assistant", "content": "我会记住您的饮食偏好"},
 ]
-
-
-@pytest.fixture
-def extract(alice, settings):
-    settings.LLM_MODEL = ""  # the offline extractor
-
-    def extract(messages) -> Event:
-        body = {"messages": messages, "user_id": "alice"}
-        event_id = alice.client().post("/v3/memories/add/", body, format="json").json()["event_id"]
-        return extraction_run(event_id=event_id)
-
-    return extract
 
 
 def test_a_verbatim_add_records_the_event_and_message_of_each_memory(alice):
