@@ -1,9 +1,12 @@
 """The built-in offline extractor: rule-based facts from chat messages, used when no LLM is set.
 
-Deterministic and standard-library only. Only the user's own first-person statements become
-facts ("I'm vegan and I live in Oslo" -> "Is vegan", "Lives in Oslo"); questions, greetings,
-requests to the assistant, hypotheticals and hedged guesses do not. It is built for precision:
-a statement no rule recognises is dropped, since a wrong memory is worse than a missed one.
+Deterministic and standard-library only. The user's statements become facts: English by the
+rules below ("I'm vegan and I live in Oslo" -> "Is vegan", "Lives in Oslo"), Chinese by its
+table (offline_table.py). A statement no rule reads is kept as said, in its own language, so
+nothing the user stated is lost (on MemoryBank, dropping them lost four in five English
+evidence turns: docs/benchmarks.md). Questions, greetings, thanks, requests to the assistant,
+hypotheticals, hedged guesses and the assistant's words give nothing, and `read_messages`
+says so, with the reason, for the event's `skipped`.
 
 Each fact carries a `subject` ("residence", "diet", "preference:jazz"): a later fact with the
 same subject replaces the earlier one, within a call here and against stored memories in
