@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('memories', '0009_embedding_models'),
+        ("memories", "0009_embedding_models"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='event',
-            name='skipped',
+            model_name="event",
+            name="skipped",
             field=models.JSONField(blank=True, db_default=[], default=list),
         ),
         migrations.AddField(
-            model_name='memory',
-            name='source',
+            model_name="memory",
+            name="source",
             field=models.JSONField(blank=True, db_default={}, default=dict),
         ),
     ]

@@ -81,3 +81,17 @@ def test_the_dashboard_shows_from_this_message(alice, extract):
         args=[alice.organization.public_id, alice.project.public_id, event.id],
     )
     assert event_url in html and "message #1 of" in html
+
+
+def test_the_dashboard_quotes_the_message_only_when_it_differs_from_the_memory(alice):
+    from django.test import Client
+
+    body = {"messages": "I keep bees on the roof", "user_id": "alice", "infer": False}
+    alice.client().post("/v3/memories/add/", body, format="json")
+    client = Client()
+    client.force_login(alice.user)
+    args = [alice.organization.public_id, alice.project.public_id, "user", "alice"]
+
+    html = client.get(reverse("dashboard-entity-detail", args=args)).content.decode()
+
+    assert "From this message" in html and "<q>I keep bees on the roof</q>" not in html

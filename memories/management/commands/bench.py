@@ -28,6 +28,11 @@ class Command(BaseCommand):
         search.add_argument("--reload", action="store_true", help="drop and reload the data")
         locomo = sub.add_parser("locomo", help="evidence recall on the LoCoMo dialogues")
         locomo.add_argument(
+            "--infer",
+            action="store_true",
+            help="the default add path (inference on), scored through provenance",
+        )
+        locomo.add_argument(
             "--data", default=str(settings.BASE_DIR.parent / "shared/data/locomo-dev.json")
         )
         memorybank = sub.add_parser(
@@ -76,6 +81,13 @@ class Command(BaseCommand):
         elif which == "locomo":
             from pathlib import Path
 
+            if options["infer"]:
+                from memories.bench.locomo_infer import run as run_locomo_infer
+
+                results = run_locomo_infer(data=Path(options["data"]), progress=self.progress)
+                self.print_locomo_infer(results)
+                self.save("locomo-infer", results)
+                return
             from memories.bench.locomo import run as run_locomo
 
             results = run_locomo(data=Path(options["data"]), progress=self.progress)
@@ -173,6 +185,21 @@ class Command(BaseCommand):
                     f"{row['recall@10']:>7.1f}{row['recall@20']:>7.1f}{row['hit@10']:>8.1f}"
                     f"{row['mrr']:>7.1f}"
                 )
+
+    def print_locomo_infer(self, results: dict) -> None:
+        f = results
+        self.stdout.write(
+            f"\nLoCoMo, default add (inference on): {f['turns']} turns, {f['memories']} memories "
+            f"({f['memories'] / max(f['turns'], 1):.2f} a turn); coverage "
+            f"{f['coverage']:.1f} % of {f['evidence_turns']} evidence turns"
+        )
+        self.stdout.write(f"{'category':<10}{'R@10':>7}{'infer=False':>13}{'ratio':>7}")
+        for category, recall in f["recall@10"].items():
+            plain = f["infer_false_recall@10"][category]
+            self.stdout.write(
+                f"{category:<10}{recall:>7.1f}{plain:>13.1f}{recall / max(plain, 1e-9):>7.2f}"
+            )
+        self.stdout.write(f"skipped: {f['skipped']}")
 
     def print_memorybank(self, results: dict) -> None:
         for language, figures in results["languages"].items():
