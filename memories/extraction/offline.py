@@ -285,29 +285,26 @@ def _first_rule(clause: Clause) -> list[Draft]:
 
 # "I am vegetarian and allergic to nuts", "I love hiking and hate crowds", "I'm allergic to
 # cheese and can't eat pizza": the subject (and "am") shared by two predicates.
+_SHARED_VERBS = (
+    "love|like|enjoy|hate|dislike|live|work|have|own|play|speak|eat|drink|study|prefer|avoid|"
+    "can'?t|cannot|can not|don'?t|do not|never|am"
+)
 _SHARED_SUBJECT = re.compile(
-    r"(?P<head>I(?: am)?) (?P<a>.+?) and (?:I )?(?P<b>(?:am |can'?t |cannot |can not |don'?t |"
-    r"do not |never |also |really )?(?:allergic|vegetarian|vegan|pescatarian|married|single|from|"
-    r"love|like|enjoy|hate|dislike|live|work|have|own|play|speak|eat|drink|study|"
-    r"prefer|avoid|can'?t|cannot|don'?t|never)\b.*)",
+    rf"(?P<head>I(?: am)?) (?P<a>.+?) and (?:I )?(?P<b>(?:also |really )?(?:{_SHARED_VERBS}|"
+    r"allergic|vegetarian|vegan|pescatarian|married|single|from)\b.*)",
     re.I,
 )
-
-
-_VERB_START = re.compile(r"(?:can|don|do|never|love|like|enjoy|hate|live|work|have|eat)", re.I)
+_OWN_VERB = re.compile(rf"(?:also |really )?(?:{_SHARED_VERBS})\b", re.I)
 
 
 def _expand(clause: Clause) -> list[Clause]:
     """One clause that says several things -> one clause per thing."""
     if (match := _SHARED_SUBJECT.fullmatch(clause.text)) and " and " not in match["a"]:
-        first = f"{match['head']} {match['a']}"
-        second = match["b"] if match["b"].lower().startswith("am ") else None
-        second = f"I {second}" if second else f"{match['head']} {match['b']}"
-        if match["head"] == "I am" and re.match(
-            r"(?:can|don|do|never|love|like|enjoy|hate)", match["b"], re.I
-        ):
-            second = f"I {match['b']}"
-        return [*_expand(replace(clause, text=first)), *_expand(replace(clause, text=second))]
+        # "…and can't eat pizza" has a verb of its own: the second part takes "I", not "I am".
+        head = "I" if _OWN_VERB.match(match["b"]) else match["head"]
+        first = replace(clause, text=f"{match['head']} {match['a']}")
+        second = replace(clause, text=f"{head} {match['b']}")
+        return [*_expand(first), *_expand(second)]
     if match := _AGED_ROLE.fullmatch(clause.text):  # "I'm a 34 year old nurse from Manila"
         texts = [f"I am {match['n']}", f"I am {article(match['role'])} {match['role']}"]
         texts += [f"I am from {match['place']}"] if match["place"] else []

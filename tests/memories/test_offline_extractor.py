@@ -523,3 +523,19 @@ def test_it_never_raises_and_returns_well_formed_facts(contents, words):
         assert isinstance(fact, Fact)
         assert fact.text.strip() and fact.categories and fact.subject
         assert set(fact.categories) <= {name for item in DEFAULT_CATEGORIES for name in item}
+
+
+@pytest.mark.parametrize(
+    ("message", "facts"),
+    [
+        ("I'm vegetarian and allergic to nuts.", ["Is vegetarian", "Allergic to nuts"]),
+        ("I love hiking and hate crowds", ["Loves hiking", "Hates crowds"]),
+        ("I live in Oslo and work at Equinor", ["Lives in Oslo", "Works at Equinor"]),
+        (
+            "I love Indian food, but I'm allergic to cheese and can't eat pizza.",
+            ["Loves Indian food", "Allergic to cheese", "I cannot eat pizza"],
+        ),
+    ],
+)
+def test_coordinated_statements_give_one_fact_each(message, facts):
+    assert texts(message) == facts
