@@ -45,6 +45,9 @@ _ON_DIET = re.compile(
 )
 _WENT = re.compile(rf"I (?:went|became|turned|am going|switched to) (?P<d>{_DIET})(?: .+)?", re.I)
 _KEEP_KOSHER = re.compile(r"I (?P<neg>do not )?keep kosher", re.I)
+_CANNOT_EAT = re.compile(
+    r"I (?:cannot|can not) (?:eat|have) (?P<f>[a-z][a-z'-]*(?: [a-z'-]+){0,2})", re.I
+)
 _NO_EAT = re.compile(
     r"I (?:do not|cannot) (?:eat|have) (?P<f>meat|red meat|pork|beef|fish|dairy|eggs|gluten|sugar|"
     r"seafood|shellfish|animal products|chicken|carbs|spicy food|nuts|alcohol)",
@@ -70,7 +73,17 @@ def diet_restriction(c: Clause) -> list[Draft]:
     if m := _NO_EAT.fullmatch(c.text):
         food = m["f"].lower()
         return [Draft(does("eat", food, negated=True, ended=c.ended), f"diet:{key(food)}", FOOD)]
+    if m := _CANNOT_EAT.fullmatch(c.text):  # any food, as said: "I can't eat pizza"
+        food = m["f"].lower()
+        if not set(food.split()) & _NOT_A_FOOD:  # "I can't eat it right now" is no diet
+            return [Draft(f"Cannot eat {food}", f"diet:{key(food)}", FOOD)]
     return []
+
+
+_NOT_A_FOOD = {
+    "it", "that", "this", "them", "those", "anything", "much", "any", "more", "all", "now",
+    "right", "today", "tonight", "yet", "here", "there", "anymore", "again", "alone",
+}  # fmt: skip
 
 
 def _diet(word: str, negated: bool, ended: bool, qualifier: str) -> Draft:
