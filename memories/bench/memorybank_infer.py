@@ -121,17 +121,14 @@ def _turns_with_memories(project, user: str, turn_of: dict) -> dict[verbatim.Tur
 
 def _ranked(project, client, user: str, question: str, turn_of: dict) -> list[set]:
     hits = client.search(question, filters={"user_id": user}, top_k=K, threshold=0)["results"]
-    sources = dict(
-        Memory.objects.filter(project=project, pk__in=[h["id"] for h in hits]).values_list(
-            "pk", "source"
-        )
-    )
-    ranked = []
-    for hit in hits:
-        source = next((s for pk, s in sources.items() if str(pk) == hit["id"]), None) or {}
-        turn = turn_of.get(source.get("event_id"))
-        ranked.append({turn} if turn else set())
-    return ranked
+    sources = {
+        str(pk): source or {}
+        for pk, source in Memory.objects.filter(
+            project=project, pk__in=[h["id"] for h in hits]
+        ).values_list("pk", "source")
+    }
+    turns = [turn_of.get(sources.get(hit["id"], {}).get("event_id")) for hit in hits]
+    return [{turn} if turn else set() for turn in turns]
 
 
 def _said_by_user(history: dict, turn: verbatim.Turn, qa: dict) -> bool:

@@ -45,6 +45,7 @@ from memories.extraction.offline_text import (
     sentences,
     strip_filler,
 )
+from memories.text import CJK
 
 __all__ = ["DEFAULT_CATEGORIES", "Fact", "Reading", "Skip", "extract_facts", "read_messages"]
 
@@ -215,7 +216,7 @@ def _sentences(content: str) -> list[str]:
 
 
 # Han, kana and hangul; a message holding any is read by sentence with the tables.
-_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_CJK = re.compile(f"[{CJK}]")
 _KANA_HANGUL = re.compile("[\u3040-\u30ff\uac00-\ud7af]")
 _CJK_SENTENCE = re.compile("[\u3002\uff01\uff1f\n]+")  # the ideographic full stop, ! and ?
 
