@@ -18,13 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from memories.extraction import (
-    offline_rules,
-    offline_rules_activities,
-    offline_rules_family,
-    offline_rules_life,
-    offline_table,
-)
+from memories.extraction import offline_table
 from memories.extraction.offline_categories import (
     DEFAULT_CATEGORIES,
     Category,
@@ -50,13 +44,6 @@ from memories.text import CJK
 __all__ = ["DEFAULT_CATEGORIES", "Fact", "Reading", "Skip", "extract_facts", "read_messages"]
 
 MAX_SENTENCES = 200  # per call: bounds the work on a pasted novel
-# Order matters where patterns overlap: "I am a nurse" is work before it could be anything else.
-RULES = (
-    *offline_rules.RULES,
-    *offline_rules_family.RULES,
-    *offline_rules_life.RULES,
-    *offline_rules_activities.RULES,
-)
 
 
 @dataclass(frozen=True)
@@ -83,6 +70,7 @@ class Skip:
 class Reading:
     facts: list[Fact] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
+    fired: list[str] = field(default_factory=list)  # the table rules that read something
 
 
 NOT_THE_USER = "said by the assistant: only the user's own statements become memories"
@@ -153,7 +141,7 @@ def read_messages(
     filters = (word_filter(includes), keep), (word_filter(excludes), drop)
     reading = Reading()
     facts = []
-    for index, sentence, draft in _drafts(messages, reading.skipped):
+    for index, sentence, draft in _drafts(messages, reading):
         fact, reason = _fact(draft, cats, filters)
         if fact is None:
             reading.skipped.append(Skip(index, draft.text[:EXCERPT_CHARS], reason))
@@ -163,22 +151,22 @@ def read_messages(
     return reading
 
 
-def _drafts(messages: object, skipped: list[Skip]) -> list[tuple[int, str, Draft]]:
+def _drafts(messages: object, reading: Reading) -> list[tuple[int, str, Draft]]:
     """(message index, sentence, draft) of the user's messages; what gives none is noted in
-    `skipped`."""
+    `reading.skipped`, the rules that read something in `reading.fired`."""
     drafts: list[tuple[int, str, Draft]] = []
     budget = MAX_SENTENCES
     for index, role, content in _texts(messages):
         if role != "user":
-            skipped.append(Skip(index, content[:EXCERPT_CHARS], NOT_THE_USER))
+            reading.skipped.append(Skip(index, content[:EXCERPT_CHARS], NOT_THE_USER))
             continue
         found: list[tuple[int, str, Draft]] = []
         for sentence in _sentences(content)[:budget]:
             budget -= 1
             if _CJK.search(sentence):
-                read = _read_cjk(sentence, index, skipped)
+                read = _read_cjk(sentence, index, reading)
             else:
-                read = _read_english(sentence, index, skipped)
+                read = _read_english(sentence, index, reading)
             found += [(index, sentence, draft) for draft in read]
         drafts += found
         if budget <= 0:
@@ -186,14 +174,15 @@ def _drafts(messages: object, skipped: list[Skip]) -> list[tuple[int, str, Draft
     return drafts
 
 
-def _read_english(sentence: str, index: int, skipped: list[Skip]) -> list[Draft]:
+def _read_english(sentence: str, index: int, reading: Reading) -> list[Draft]:
     """The rules' facts; the statement clauses no rule reads are kept as said (cleaned), so
     nothing the user stated is lost; questions, requests, hedges and filler are skipped."""
     drafts, unread = [], []
     for raw in clauses(sentence):
         parts = _recognise(canonical(raw))
-        for part, read in parts:
+        for part, rule, read in parts:
             drafts += read
+            reading.fired += [rule] if rule else []
             if not read:  # the clause as said if it is one thing, else the part
                 unread.append(raw if len(parts) == 1 else part)
     # All of it unread: the sentence as said (clauses() rewrites "Tom and I"); else the parts.
@@ -201,12 +190,12 @@ def _read_english(sentence: str, index: int, skipped: list[Skip]) -> list[Draft]
     kept = (strip_filler(sentence) if whole else " ".join(unread)) if unread else ""
     kept = kept.strip(" ,;:-.!")
     if reason := _chatter(kept):
-        skipped.append(Skip(index, sentence.strip()[:EXCERPT_CHARS], reason))
+        reading.skipped.append(Skip(index, sentence.strip()[:EXCERPT_CHARS], reason))
     elif len(kept.split()) >= MIN_KEPT_WORDS:
         drafts.append(Draft(text=kept, subject=offline_table.kept_subject(kept), categories=()))
     elif not drafts:
         reason = "question" if sentence.rstrip().endswith("?") else NOT_A_STATEMENT
-        skipped.append(Skip(index, sentence.strip()[:EXCERPT_CHARS], reason))
+        reading.skipped.append(Skip(index, sentence.strip()[:EXCERPT_CHARS], reason))
     return drafts
 
 
@@ -221,17 +210,18 @@ _KANA_HANGUL = re.compile("[\u3040-\u30ff\uac00-\ud7af]")
 _CJK_SENTENCE = re.compile("[\u3002\uff01\uff1f\n]+")  # the ideographic full stop, ! and ?
 
 
-def _read_cjk(sentence: str, index: int, skipped: list[Skip]) -> list[Draft]:
+def _read_cjk(sentence: str, index: int, reading: Reading) -> list[Draft]:
     """Chinese by its table; Japanese and Korean, which have none yet, kept as said."""
     if _KANA_HANGUL.search(sentence):
         text = sentence.strip()
         if text.endswith(("?", "\uff1f")):
-            skipped.append(Skip(index, text[:EXCERPT_CHARS], "question"))
+            reading.skipped.append(Skip(index, text[:EXCERPT_CHARS], "question"))
             return []
         return [Draft(text=text, subject=offline_table.kept_subject(text), categories=())]
-    reading = offline_table.read_sentence(sentence, "zh")
-    skipped += [Skip(index, excerpt[:EXCERPT_CHARS], why) for excerpt, why in reading.skipped]
-    return reading.drafts + reading.kept
+    read = offline_table.read_sentence(sentence, "zh")
+    reading.skipped += [Skip(index, excerpt[:EXCERPT_CHARS], why) for excerpt, why in read.skipped]
+    reading.fired += read.fired
+    return read.drafts + read.kept
 
 
 def _texts(messages: object) -> list[tuple[int, str, str]]:
@@ -265,23 +255,18 @@ _PAST_TAIL = re.compile(
 )
 
 
-def _recognise(clause: Clause) -> list[tuple[str, list[Draft]]]:
-    """(part, its drafts) for each thing the clause says; no drafts: no rule read it."""
+def _recognise(clause: Clause) -> list[tuple[str, str, list[Draft]]]:
+    """(part, the rule that read it, its drafts) for each thing the clause says; no drafts: no
+    rule read it."""
     parts = []
     for part in _expand(clause):
-        found = _first_rule(part)
+        rule, found = offline_table.read_clause(part, "en")
         if not found and _PAST_TAIL.search(part.text):
             # "My cat died last week": when it happened is not part of the fact.
-            found = _first_rule(replace(part, text=_PAST_TAIL.sub("", part.text)))
-        parts.append((part.text, found))
+            untimed = replace(part, text=_PAST_TAIL.sub("", part.text))
+            rule, found = offline_table.read_clause(untimed, "en")
+        parts.append((part.text, rule, found))
     return parts
-
-
-def _first_rule(clause: Clause) -> list[Draft]:
-    for rule in RULES:
-        if found := rule(clause):
-            return found
-    return []
 
 
 # "I am vegetarian and allergic to nuts", "I love hiking and hate crowds", "I'm allergic to

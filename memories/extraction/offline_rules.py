@@ -1,7 +1,9 @@
-"""Offline extraction rules about who the user is: name, age, dates, places, work and study.
+"""Offline extraction rules about who the user is (age, places, work and study) that need code.
 
-Each rule takes one canonical clause (see offline_text) and returns the drafts it recognises,
-or [] to let the next rule try. Subjects name what a fact is about, so a later fact with the same
+The English table (memories/data/extraction_en.json) declares the rules and their order; a rule
+whose reading a pattern and a template cannot say names a function here. Each takes one
+canonical clause (see offline_text) and returns the drafts it recognises, or [] to let the next
+rule try. Subjects name what a fact is about, so a later fact with the same
 subject replaces the earlier one ("residence", "employer", "pet:dog").
 """
 
@@ -25,51 +27,37 @@ from memories.extraction.offline_text import (
 from memories.extraction.offline_vocab import (
     FIELDS,
     JOBS,
-    NATIONALITIES,
+    NOT_EMPLOYERS,
     PROGRAMMING,
     alternation,
-    date_text,
     split_time,
 )
 
 PERSONAL, WORK = ("personal_details",), ("professional_details",)
 
 # -- identity --------------------------------------------------------------------------------
+# "My name is …", "call me …", pronouns, birthdays, where they live, come from and grew up,
+# nationality: declared in the table. What needs code stays here.
 
-_MY_NAME = re.compile(r"my (?:full |first |real |given )?name is (?P<v>.+)", re.I)
-_CALL_ME = re.compile(
-    r"(?:you can |please |just |everyone |people |my friends )?(?:call|calls) me (?P<v>.+)|"
-    r"I go by (?P<w>.+)|I prefer to be called (?P<x>.+)",
-    re.I,
-)
 _I_AM_NAME = re.compile(r"I am (?P<v>[A-Z][\w'-]*(?: [A-Z][\w'-]*)?)(?: from (?P<place>.+))?")
 _AGE = re.compile(
     r"I am (?P<n>\d{1,3})(?: years? old| yrs? old| y/?o)?|I turned (?P<t>\d{1,3})", re.I
 )
 _TURNING = re.compile(r"I am turning (?P<n>\d{1,3})(?P<when> .+)?", re.I)
-_PRONOUNS = re.compile(r"my pronouns are (?P<v>[a-z]+/[a-z]+(?:/[a-z]+)?)", re.I)
 
 
-def identity(c: Clause) -> list[Draft]:
-    if m := _MY_NAME.fullmatch(c.text):
-        name = person_name(m["v"], c)
-        return [Draft(f"Name is {name}", "name", PERSONAL)] if name else []
-    if m := _CALL_ME.fullmatch(c.text):
-        name = person_name(m["v"] or m["w"] or m["x"], c)
-        text = f"Prefers to be called {name}"
-        return [Draft(text, "nickname", PERSONAL)] if name else []
-    if m := _PRONOUNS.fullmatch(c.text):
-        return [Draft(f"Pronouns are {m['v'].lower()}", "pronouns", PERSONAL)]
+def i_am_name(c: Clause) -> list[Draft]:
+    """ "I'm Sam", "I am Ana from Lisbon": a name only if it is not a state or a nationality."""
     if (m := _I_AM_NAME.fullmatch(c.text)) and (name := person_name(m["v"], c)):
         place = place_name(m["place"] or "", c)
         origin = [Draft(f"Is from {place}", "origin", PERSONAL)] if place else []
         return [Draft(f"Name is {name}", "name", PERSONAL), *origin]
-    return _age(c)
+    return []
 
 
-def _age(c: Clause) -> list[Draft]:
-    if (m := _AGE.fullmatch(c.text)) and 0 < int(age := m["n"] or m["t"]) < 120:
-        return [Draft(f"Is {int(age)} years old", "age", PERSONAL)]
+def age(c: Clause) -> list[Draft]:
+    if (m := _AGE.fullmatch(c.text)) and 0 < int(years := m["n"] or m["t"]) < 120:
+        return [Draft(f"Is {int(years)} years old", "age", PERSONAL)]
     if (m := _TURNING.fullmatch(c.text)) and 0 < int(m["n"]) < 120:
         _, when = split_time(m["when"] or "")
         text = f"Is turning {int(m['n'])}" + (f" {when}" if when else "")
@@ -77,76 +65,32 @@ def _age(c: Clause) -> list[Draft]:
     return []
 
 
-# -- dates -----------------------------------------------------------------------------------
-
-_BIRTHDAY = re.compile(
-    r"my (?:birthday|bday|b-day|date of birth|dob) is (?:on )?(?P<d>.+)|"
-    r"I was born on (?P<b>.+)",
-    re.I,
-)
-_ANNIVERSARY = re.compile(r"my (?:wedding )?anniversary is (?:on )?(?P<d>.+)", re.I)
 _BORN_IN = re.compile(
     r"I was born (?:and raised )?in (?P<v>.+?)(?: in (?P<y>(?:19|20)\d\d))?", re.I
 )
 
 
-def dates(c: Clause) -> list[Draft]:
-    if (m := _BIRTHDAY.fullmatch(c.text)) and (day := date_text(m["d"] or m["b"])):
-        return [Draft(f"Birthday is on {day}", "birthday", (*PERSONAL, "milestones"))]
-    if (m := _ANNIVERSARY.fullmatch(c.text)) and (day := date_text(m["d"])):
-        return [Draft(f"Anniversary is on {day}", "anniversary", ("milestones",))]
-    if m := _BORN_IN.fullmatch(c.text):
-        if re.fullmatch(r"(?:19|20)\d\d", m["v"]):
-            return [Draft(f"Was born in {m['v']}", "birth_year", PERSONAL)]
-        place, year = place_name(m["v"], c), m["y"]
-        drafts = [Draft(f"Was born in {place}", "birthplace", PERSONAL)] if place else []
-        return drafts + ([Draft(f"Was born in {year}", "birth_year", PERSONAL)] if year else [])
-    return []
+def born_in(c: Clause) -> list[Draft]:
+    """ "I was born in 1990", "in Lagos", "in Lagos in 1990": a place, a year or both."""
+    if not (m := _BORN_IN.fullmatch(c.text)):
+        return []
+    if re.fullmatch(r"(?:19|20)\d\d", m["v"]):
+        return [Draft(f"Was born in {m['v']}", "birth_year", PERSONAL)]
+    place, year = place_name(m["v"], c), m["y"]
+    drafts = [Draft(f"Was born in {place}", "birthplace", PERSONAL)] if place else []
+    return drafts + ([Draft(f"Was born in {year}", "birth_year", PERSONAL)] if year else [])
 
 
-# -- places ----------------------------------------------------------------------------------
-
-_LIVE = re.compile(
-    r"I (?P<neg>do not |am not )?(?:live|reside|am living|living|am based|based|am located|"
-    r"located|am settled|settled) (?P<prep>in|near|outside(?: of)?) (?P<v>.+)",
-    re.I,
-)
-_MOVED = re.compile(r"I (?:moved|relocated)(?: from .+?)? (?:to|back to) (?P<v>.+)", re.I)
-_MOVED_OUT = re.compile(r"I (?:moved out of|moved away from) (?P<v>.+)", re.I)
 _MOVING = re.compile(r"I am (?:moving|relocating) (?:back )?to (?P<v>.+)", re.I)
-_FROM = re.compile(r"I (?:am|come) (?P<neg>not )?from (?P<v>.+)", re.I)
-_GREW_UP = re.compile(r"I grew up in (?P<v>.+)", re.I)
-_NATIONALITY = re.compile(rf"I am (?P<neg>not )?(?P<v>{alternation(NATIONALITIES)})", re.I)
 
 
-def places(c: Clause) -> list[Draft]:
-    if (m := _LIVE.fullmatch(c.text)) and (place := place_name(m["v"], c)):
-        rest = f"{m['prep'].lower()} {place}"
-        text = does("live", rest, negated=bool(m["neg"]), ended=c.ended)
-        return [Draft(text, "residence", PERSONAL)]
-    if (m := _MOVED.fullmatch(c.text)) and (place := place_name(m["v"], c)):
-        return [Draft(f"Lives in {place}", "residence", PERSONAL)]  # where they live now
-    if (m := _MOVED_OUT.fullmatch(c.text)) and (place := place_name(m["v"], c)):
-        return [Draft(f"No longer lives in {place}", "residence", PERSONAL)]
-    if m := _MOVING.fullmatch(c.text):
-        head, when = split_time(m["v"])
-        place = place_name(head, c)
-        text = f"Is moving to {place}" + (f" {when}" if when else "")
-        return [Draft(text, "plan:move", PERSONAL)] if place else []
-    return _origin(c)
-
-
-def _origin(c: Clause) -> list[Draft]:
-    if (m := _FROM.fullmatch(c.text)) and (place := place_name(m["v"], c)):
-        text = is_(f"from {place}", negated=bool(m["neg"]), ended=c.ended)
-        return [Draft(text, "origin", PERSONAL)]
-    if (m := _GREW_UP.fullmatch(c.text)) and (place := place_name(m["v"], c)):
-        return [Draft(f"Grew up in {place}", "hometown", PERSONAL)]
-    if m := _NATIONALITY.fullmatch(c.text):
-        nationality = proper(m["v"].lower())
-        text = is_(nationality, negated=bool(m["neg"]), ended=c.ended)
-        return [Draft(text, "nationality", PERSONAL)]
-    return []
+def moving(c: Clause) -> list[Draft]:
+    if not (m := _MOVING.fullmatch(c.text)):
+        return []
+    head, when = split_time(m["v"])
+    place = place_name(head, c)
+    text = f"Is moving to {place}" + (f" {when}" if when else "")
+    return [Draft(text, "plan:move", PERSONAL)] if place else []
 
 
 # -- work and study --------------------------------------------------------------------------
@@ -171,9 +115,6 @@ _I_AM_ROLE = re.compile(
 _WORK_IN = re.compile(r"I work in (?P<v>.+)", re.I)
 _TEACH = re.compile(
     r"I teach (?P<v>[\w -]{2,30}?)(?: (?:at|in) (?P<org>(?:a |an |the )?[\w' -]{2,40}))?", re.I
-)
-_WORK_FROM = re.compile(
-    r"I work (?P<v>from home|remotely|remote|from an office|in an office|hybrid)", re.I
 )
 _STATUS = re.compile(
     r"I am (?P<v>unemployed|jobless|between jobs|out of work|retired|self-employed|a freelancer|"
@@ -214,26 +155,19 @@ def work(c: Clause) -> list[Draft]:
         return [Draft(_works_at(org, role), "employer", WORK)]
     if m := _I_AM_ROLE.fullmatch(c.text):
         return _role(m, c)
-    return _work_status(c)
+    return []
 
 
 def _org(raw: str, c: Clause) -> str:
     """An employer: "Acme", "a hospital"; cut before "in London", "since 2019" and the like."""
     cut = re.split(r"\s+(?:in|since|from|on|during|for \d|now)\b", raw, maxsplit=1)[0]
     org = tidy(split_time(cut)[0], max_words=5)
-    if not org or not org[0].isalpha() or org.lower().split()[-1] in _NOT_EMPLOYERS:
+    if not org or not org[0].isalpha() or org.lower().split()[-1] in NOT_EMPLOYERS:
         return ""
     has_article = org.split()[0].lower() in {"a", "an", "the"}
     if has_article or org[0].isupper():
         return org
     return proper(org) if c.casual else ""
-
-
-# What follows "I work at/for" without being an employer: "I work at night", "for a living".
-_NOT_EMPLOYERS = {
-    "night", "nights", "home", "weekends", "moment", "times", "work", "living", "money", "fun",
-    "free", "hours", "weekend", "pace", "desk", "computer", "job", "mine", "it", "them",
-}  # fmt: skip
 
 
 def _works_at(org: str, role: str) -> str:
@@ -250,28 +184,37 @@ def _role(m: re.Match, c: Clause) -> list[Draft]:
     return [Draft(text, subject, WORK)]
 
 
-def _work_status(c: Clause) -> list[Draft]:
-    if m := _WORK_FROM.fullmatch(c.text):
-        return [Draft(f"Works {m['v'].lower()}", "work_location", WORK)]
-    if (m := _WORK_IN.fullmatch(c.text)) and (field := tidy(m["v"], max_words=4)):
-        if field.lower() in FIELDS:
-            return [Draft(f"Works in {field}", "industry", WORK)]
-        # Only a capitalised word is a place here: "I work in shifts" is not an address.
-        strict = replace(c, casual=False)
-        place = place_name(field, strict) if field.lower() not in PROGRAMMING else ""
-        return [Draft(f"Works in {place}", "work_location", WORK)] if place else []
-    if (m := _TEACH.fullmatch(c.text)) and (subject := tidy(m["v"], max_words=3)):
-        org = _org(m["org"] or "", c)
-        text = f"Teaches {subject}" + (f" at {org}" if org else "")
-        return [Draft(text, "employer" if org else "occupation", WORK)]
-    if m := _STATUS.fullmatch(c.text):
-        state = (m["v"] or m["r"]).lower()
-        state = {"freelancing": "a freelancer", "jobless": "unemployed"}.get(state, state)
-        return [Draft(f"Is {state}", "employer", WORK)]
-    return _job_change(c)
+def works_in(c: Clause) -> list[Draft]:
+    """ "I work in marketing" is an industry, "I work in Berlin" a place, "in shifts" neither."""
+    if not (m := _WORK_IN.fullmatch(c.text)) or not (field := tidy(m["v"], max_words=4)):
+        return []
+    if field.lower() in FIELDS:
+        return [Draft(f"Works in {field}", "industry", WORK)]
+    # Only a capitalised word is a place here: "I work in shifts" is not an address.
+    strict = replace(c, casual=False)
+    place = place_name(field, strict) if field.lower() not in PROGRAMMING else ""
+    return [Draft(f"Works in {place}", "work_location", WORK)] if place else []
 
 
-def _job_change(c: Clause) -> list[Draft]:
+def teaches(c: Clause) -> list[Draft]:
+    if not (m := _TEACH.fullmatch(c.text)) or not (subject := tidy(m["v"], max_words=3)):
+        return []
+    org = _org(m["org"] or "", c)
+    text = f"Teaches {subject}" + (f" at {org}" if org else "")
+    return [Draft(text, "employer" if org else "occupation", WORK)]
+
+
+_STATE_WORDS = {"freelancing": "a freelancer", "jobless": "unemployed"}
+
+
+def work_status(c: Clause) -> list[Draft]:
+    if not (m := _STATUS.fullmatch(c.text)):
+        return []
+    state = (m["v"] or m["r"]).lower()
+    return [Draft(f"Is {_STATE_WORDS.get(state, state)}", "employer", WORK)]
+
+
+def job_change(c: Clause) -> list[Draft]:
     if m := _QUIT_JOB.fullmatch(c.text):
         if m["how"]:
             origin = _org(m["from"] or "", c)
@@ -284,9 +227,13 @@ def _job_change(c: Clause) -> list[Draft]:
         role = tidy(m["role"] or "", max_words=5)
         text = "Was promoted" + (f" to {role}" if role else "")
         return [Draft(text, "occupation" if role else "promotion", (*WORK, "milestones"))]
-    if (m := _BUSINESS.fullmatch(c.text)) and (business := tidy(m["v"], max_words=4)):
+    return []
+
+
+def business(c: Clause) -> list[Draft]:
+    if (m := _BUSINESS.fullmatch(c.text)) and (kind := tidy(m["v"], max_words=4)):
         verb = {"own": "Owns", "run": "Runs", "have": "Runs"}.get(m["verb"].lower(), "Founded")
-        return [Draft(f"{verb} {article(business)} {business}", "business", WORK)]
+        return [Draft(f"{verb} {article(kind)} {kind}", "business", WORK)]
     return []
 
 
@@ -360,6 +307,3 @@ def _degree(raw: str) -> str:
         "masters": "master's degree",
     }
     return names.get(lower, raw.upper() if len(raw) <= 3 else f"{lower} degree")
-
-
-RULES = (identity, dates, places, work, education)

@@ -1,6 +1,7 @@
 """Offline extraction rules about what the user does: plans, trips, pastimes, languages, things.
 
-Same contract as offline_rules: one canonical clause in, drafts out, [] to pass.
+Functions the English table names (memories/data/extraction_en.json), same contract as
+offline_rules: one canonical clause in, drafts out, [] to pass.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from memories.extraction.offline_vocab import (
     LANGUAGES,
     PLAN_VERBS,
     PROGRAMMING,
+    TECH_WORDS,
     alternation,
     split_time,
 )
@@ -187,15 +189,6 @@ _LEARNING = re.compile(
     r"teaching myself|studying) ?(?P<o>.*)|I (?:started|began) learning (?P<s>.+)",
     re.I,
 )
-_HOBBIES = re.compile(r"my (?:main )?hobb(?P<pl>y|ies) (?:is|are|include) (?P<v>.+)", re.I)
-
-
-def hobbies(c: Clause) -> list[Draft]:
-    if not (m := _HOBBIES.fullmatch(c.text)):
-        return []
-    value = tidy(m["v"], max_words=8)
-    text = f"Hobbies include {value}" if m["pl"].lower() == "ies" else f"Hobby is {value}"
-    return [Draft(text, "hobbies", ("hobbies",))] if value else []
 
 
 def learning(c: Clause) -> list[Draft]:
@@ -259,17 +252,13 @@ _SPEAK = re.compile(
     r"I am (?P<how>fluent|conversational|native) in (?P<w>.+)",
     re.I,
 )
-_NATIVE = re.compile(rf"my (?:native|first|mother) (?:language|tongue) is (?P<v>{_LANGUAGE})", re.I)
 _PROGRAMS = re.compile(
     r"I (?:mostly |mainly )?(?:code|program|develop|write code|work) (?:in|with) (?P<v>.+)",
     re.I,
 )
 
 
-def languages(c: Clause) -> list[Draft]:
-    if m := _NATIVE.fullmatch(c.text):
-        lang = proper(m["v"].lower())
-        return [Draft(f"Native language is {lang}", "native_language", ("personal_details",))]
+def speaks(c: Clause) -> list[Draft]:
     if not (m := _SPEAK.fullmatch(c.text)):
         return []
     spoken = re.sub(r"^(?:a little|some|basic|fluent|native|decent|good) ", "", m["v"] or m["w"])
@@ -305,10 +294,6 @@ _OWN = re.compile(
     re.I,
 )
 _USE = re.compile(r"I (?:am )?(?P<neg>do not )?(?:use|using) (?P<v>.+)", re.I)
-_TECH_WORDS = {
-    "linux", "windows", "macos", "vim", "neovim", "emacs", "vscode", "notion", "obsidian",
-    "excel", "android", "ios", "ubuntu", "arch", "chrome", "firefox", "docker",
-}  # fmt: skip
 
 
 def vehicle(c: Clause) -> list[Draft]:
@@ -333,13 +318,7 @@ def tool(c: Clause) -> list[Draft]:
         return []
     used = tidy(re.split(r"\s+(?:for|at|to|because)\b", m["v"], maxsplit=1)[0], max_words=4)
     bare = re.sub(r"^(?:a|an) ", "", used)
-    if not used or not (bare[:1].isupper() or bare.lower() in _TECH_WORDS):
+    if not used or not (bare[:1].isupper() or bare.lower() in TECH_WORDS):
         return []
     text = does("use", used, negated=bool(m["neg"]), ended=c.ended)
     return [Draft(text, f"uses:{key(bare)}", ("technology",))]
-
-
-RULES = (
-    trip, past_trip, plan, hobbies, learning, play, pastime, languages, programming, vehicle,
-    possession, tool,
-)  # fmt: skip

@@ -1,6 +1,7 @@
 """Offline extraction rules about the user's people and animals: partner, children, family, pets.
 
-Same contract as offline_rules: one canonical clause in, drafts out, [] to pass.
+Functions the English table names (memories/data/extraction_en.json), same contract as
+offline_rules: one canonical clause in, drafts out, [] to pass.
 """
 
 from __future__ import annotations
@@ -77,11 +78,7 @@ _REL_FACT = re.compile(
 )
 
 
-def family(c: Clause) -> list[Draft]:
-    return _partner(c) or _children(c) or _relatives(c)
-
-
-def _partner(c: Clause) -> list[Draft]:
+def partner(c: Clause) -> list[Draft]:
     if m := _STATUS_REL.fullmatch(c.text):
         who = person_name(m["who"] or m["to"] or "", c)
         if (m["who"] or m["to"]) and not who:
@@ -98,7 +95,7 @@ def _partner(c: Clause) -> list[Draft]:
     return []
 
 
-def _children(c: Clause) -> list[Draft]:
+def children(c: Clause) -> list[Draft]:
     if m := _HAVE_REL.fullmatch(c.text):
         return _have_relatives(m, c)
     if m := _NO_KIDS.fullmatch(c.text):
@@ -137,7 +134,7 @@ def _have_relatives(m: re.Match, c: Clause) -> list[Draft]:
     return [Draft(text, subject + (f":{name.lower()}" if name else ""), FAMILY)]
 
 
-def _relatives(c: Clause) -> list[Draft]:
+def relatives(c: Clause) -> list[Draft]:
     if m := _REL_NAME.fullmatch(c.text):
         return _named(m["rel"] or m["rel2"], m["name"] or m["name2"], c)
     if m := _REL_FACT.fullmatch(c.text):
@@ -218,6 +215,3 @@ def _have_pet(m: re.Match, c: Clause) -> list[Draft]:
         named = " and ".join(names) if names and all(names) else ""
         text = f"Has {phrase}" + (f" named {named}" if named else "")
     return [Draft(text, f"pet:{PETS[pet]}", FAMILY)]
-
-
-RULES = (family, pets)

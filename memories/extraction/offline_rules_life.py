@@ -1,6 +1,7 @@
 """Offline extraction rules about how the user lives: diet, health, tastes, plans, pastimes, things.
 
-Same contract as offline_rules: one canonical clause in, drafts out, [] to pass.
+Functions the English table names (memories/data/extraction_en.json), same contract as
+offline_rules: one canonical clause in, drafts out, [] to pass.
 """
 
 from __future__ import annotations
@@ -11,7 +12,12 @@ from memories.extraction.offline_text import Clause, Draft, does, is_, items, ke
 from memories.extraction.offline_vocab import (
     ALLERGEN_PLURALS,
     CONDITIONS,
+    DIET_PLANS,
+    DIETS,
+    NOT_A_FOOD,
+    NOT_ALLERGENS,
     STATES,
+    VAGUE_OBJECTS,
     alternation,
 )
 
@@ -19,20 +25,7 @@ FOOD, HEALTH, PREFS = ("food",), ("health",), ("user_preferences",)
 
 # -- diet ------------------------------------------------------------------------------------
 
-# Diet word -> subject: vegan and vegetarian replace each other, while a keto plan or eating
-# halal sits alongside either.
-_DIETS = {
-    "vegetarian": "diet", "vegan": "diet", "pescatarian": "diet", "pescetarian": "diet",
-    "flexitarian": "diet", "plant-based": "diet", "plant based": "diet", "carnivore": "diet",
-    "raw vegan": "diet", "lacto-ovo vegetarian": "diet", "keto": "diet:plan",
-    "paleo": "diet:plan", "low-carb": "diet:plan", "low carb": "diet:plan",
-    "mediterranean": "diet:plan", "atkins": "diet:plan", "whole30": "diet:plan",
-    "low-fat": "diet:plan", "halal": "diet:religious", "kosher": "diet:religious",
-    "gluten-free": "diet:gluten", "gluten free": "diet:gluten", "dairy-free": "diet:dairy",
-    "dairy free": "diet:dairy", "lactose-free": "diet:dairy", "sugar-free": "diet:sugar",
-}  # fmt: skip
-_PLANS = {"keto", "paleo", "low-carb", "low carb", "mediterranean", "atkins", "whole30", "low-fat"}
-_DIET = alternation(_DIETS)
+_DIET = alternation(DIETS)
 _IS_DIET = re.compile(
     rf"I am (?P<neg>not )?(?:a |an )?(?:strictly |fully |now )?(?P<q>mostly |mainly |partly )?"
     rf"(?P<d>{_DIET})(?: and (?P<d2>{_DIET}))?(?: diet)?(?: (?:for|since) .+)?",
@@ -44,14 +37,8 @@ _ON_DIET = re.compile(
     re.I,
 )
 _WENT = re.compile(rf"I (?:went|became|turned|am going|switched to) (?P<d>{_DIET})(?: .+)?", re.I)
-_KEEP_KOSHER = re.compile(r"I (?P<neg>do not )?keep kosher", re.I)
 _CANNOT_EAT = re.compile(
     r"I (?:cannot|can not) (?:eat|have) (?P<f>[a-z][a-z'-]*(?: [a-z'-]+){0,2})", re.I
-)
-_NO_EAT = re.compile(
-    r"I (?:do not|cannot) (?:eat|have) (?P<f>meat|red meat|pork|beef|fish|dairy|eggs|gluten|sugar|"
-    r"seafood|shellfish|animal products|chicken|carbs|spicy food|nuts|alcohol)",
-    re.I,
 )
 
 
@@ -66,30 +53,19 @@ def diet(c: Clause) -> list[Draft]:
     return []
 
 
-def diet_restriction(c: Clause) -> list[Draft]:
-    if m := _KEEP_KOSHER.fullmatch(c.text):
-        text = does("keep", "kosher", negated=bool(m["neg"]), ended=c.ended)
-        return [Draft(text, "diet:religious", FOOD)]
-    if m := _NO_EAT.fullmatch(c.text):
-        food = m["f"].lower()
-        return [Draft(does("eat", food, negated=True, ended=c.ended), f"diet:{key(food)}", FOOD)]
-    if m := _CANNOT_EAT.fullmatch(c.text):  # any food, as said: "I can't eat pizza"
-        food = m["f"].lower()
-        if not set(food.split()) & _NOT_A_FOOD:  # "I can't eat it right now" is no diet
-            return [Draft(f"Cannot eat {food}", f"diet:{key(food)}", FOOD)]
+def cannot_eat(c: Clause) -> list[Draft]:
+    """ "I can't eat pizza": any food, as said; "I can't eat it right now" is no diet."""
+    if (m := _CANNOT_EAT.fullmatch(c.text)) and not set(
+        (food := m["f"].lower()).split()
+    ) & NOT_A_FOOD:
+        return [Draft(f"Cannot eat {food}", f"diet:{key(food)}", FOOD)]
     return []
-
-
-_NOT_A_FOOD = {
-    "it", "that", "this", "them", "those", "anything", "much", "any", "more", "all", "now",
-    "right", "today", "tonight", "yet", "here", "there", "anymore", "again", "alone",
-}  # fmt: skip
 
 
 def _diet(word: str, negated: bool, ended: bool, qualifier: str) -> Draft:
     word = word.lower().replace(" ", "-") if word.lower() != "raw vegan" else "raw vegan"
-    subject = _DIETS.get(word, _DIETS.get(word.replace("-", " "), "diet"))
-    if word in _PLANS or word.replace("-", " ") in _PLANS:
+    subject = DIETS.get(word, DIETS.get(word.replace("-", " "), "diet"))
+    if word in DIET_PLANS or word.replace("-", " ") in DIET_PLANS:
         label = "Mediterranean" if word == "mediterranean" else word
         return Draft(does("follow", f"a {label} diet", negated=negated, ended=ended), subject, FOOD)
     if word in {"halal", "kosher"}:
@@ -105,11 +81,6 @@ _ALLERGIC = re.compile(
     r"(?:I have (?P<neg2>no )?(?:a |an )?(?:severe |mild |bad )?)?(?!I )"
     r"(?P<b>[\w -]{2,30}?) allerg(?:y|ies)|"
     r"I have (?:a |an )?(?:severe |mild )?allerg(?:y|ies) to (?P<c>.+)|allergic to (?P<d>.+)",
-    re.I,
-)
-_INTOLERANT = re.compile(
-    r"I am (?P<neg>not )?(?P<v>lactose|gluten|fructose|histamine) intolerant|"
-    r"I have (?:a |an )?(?P<w>lactose|gluten|fructose|histamine) intolerance",
     re.I,
 )
 _CONDITION = re.compile(
@@ -132,10 +103,6 @@ def allergy(c: Clause) -> list[Draft]:
     if m := _ALLERGIC.fullmatch(c.text):
         negated = bool(m["neg"] or m["neg2"])
         return _allergies(m["a"] or m["b"] or m["c"] or m["d"], negated, c.ended)
-    if m := _INTOLERANT.fullmatch(c.text):
-        what = (m["v"] or m["w"]).lower()
-        text = is_(f"{what} intolerant", negated=bool(m["neg"]), ended=c.ended)
-        return [Draft(text, f"intolerance:{what}", (*HEALTH, *FOOD))]
     return []
 
 
@@ -159,13 +126,6 @@ def health_state(c: Clause) -> list[Draft]:
     return [Draft(text, subject, HEALTH)]
 
 
-# Words before "allergy" that are not allergens: "seasonal allergies", "a bad allergy".
-_NOT_ALLERGENS = {
-    "food", "seasonal", "bad", "severe", "mild", "some", "many", "multiple", "any", "no",
-    "environmental", "skin", "drug", "serious", "few", "lots",
-}  # fmt: skip
-
-
 def _as_said(phrase: str) -> str:
     """Lowercase, except acronyms as typed: "ADHD", "type 2 diabetes"."""
     return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in phrase.split())
@@ -177,7 +137,7 @@ def _allergies(raw: str, negated: bool, ended: bool) -> list[Draft]:
         allergen = item.lower()
         allergen = ALLERGEN_PLURALS.get(allergen, allergen)
         valid = re.fullmatch(r"[a-z][a-z' -]{1,25}", allergen) and len(allergen.split()) <= 3
-        if not valid or allergen.split()[0] in _NOT_ALLERGENS:
+        if not valid or allergen.split()[0] in NOT_ALLERGENS:
             return []
         text = (
             is_(f"allergic to {allergen}", negated=True, ended=ended)
@@ -229,10 +189,6 @@ _VERB_TEXT = {
     "like": "Likes", "love": "Loves", "adore": "Loves", "enjoy": "Enjoys", "dig": "Likes",
     "prefer": "Prefers",
 }  # fmt: skip
-_VAGUE_OBJECTS = {
-    "idea", "suggestion", "answer", "response", "one", "option", "version", "plan", "thing",
-    "stuff", "way", "part", "bit", "lot", "time", "life", "job",
-}  # fmt: skip
 
 
 def favourite(c: Clause) -> list[Draft]:
@@ -240,7 +196,7 @@ def favourite(c: Clause) -> list[Draft]:
         return []
     thing, value = tidy(m["t"] or m["t2"], max_words=3), tidy(m["v"] or m["v2"], max_words=6)
     verb = "are" if (m["verb"] or m["verb2"]).lower() == "are" else "is"
-    if not thing or not value or thing.split()[-1].lower() in _VAGUE_OBJECTS:
+    if not thing or not value or thing.split()[-1].lower() in VAGUE_OBJECTS:
         return []
     return [Draft(f"Favourite {thing.lower()} {verb} {value}", f"favorite:{key(thing)}", PREFS)]
 
@@ -291,11 +247,6 @@ _CHATTER = re.compile(r"to (?:ask|say|admit|bother|interrupt|tell|be|break|compl
 def _object(raw: str) -> str:
     """What is liked: "sushi", "going to the beach"; "" for "it", "your idea", "to ask"."""
     obj = tidy(re.sub(r"\s+(?:in|during) my (?:free|spare) time\b", "", raw), max_words=6)
-    if not obj or obj.split()[-1].lower() in _VAGUE_OBJECTS or _CHATTER.match(obj):
+    if not obj or obj.split()[-1].lower() in VAGUE_OBJECTS or _CHATTER.match(obj):
         return ""
     return obj
-
-
-RULES = (
-    diet, diet_restriction, allergy, condition, health_state, habit, favourite, dislike, like,
-)  # fmt: skip

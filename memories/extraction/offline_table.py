@@ -1,28 +1,44 @@
 """The offline extractor's rule tables: one engine, one data file per language.
 
-A table (memories/data/extraction_<language>.json) gives how a sentence breaks into clauses,
-the lead words a clause may start with (the subject, adverbs, conjunctions), what is not a
-statement (questions, greetings, thanks, filler, requests), and the rules: a pattern matched at
-the start of what is left of the clause, the fact it writes, its subject (a later fact with the
-same subject replaces the earlier one) and its categories. A rule consumes what it matched and
-the rest of the clause is read again, so "对奶酪过敏不能吃披萨" gives two facts.
+A table (memories/data/extraction_<language>.json) lists its rules in priority order: a
+pattern, the fact it writes (and its negated and "no longer" forms), its subject (a later fact
+with the same subject replaces the earlier one), its categories, how its groups are cleaned
+(`shapes`), and, for the few rules a pattern and a template cannot say, the function that reads
+them (`code`). Word lists sit in the table too.
+
+Two ways of reading, one per kind of language:
+- English (`read_clause`): offline.py cuts a sentence into canonical clauses ("I'm not" ->
+  "I am not", "we" -> "I"); the first rule whose pattern matches the whole clause reads it.
+- Chinese (`read_sentence`): the table also gives how a sentence breaks into clauses, the lead
+  words a clause may start with and what is not a statement (questions, greetings, thanks,
+  filler, requests). A rule matches at the start of what is left of the clause and consumes it;
+  the rest is read again, so "对奶酪过敏不能吃披萨" gives two facts.
 
 What no rule reads is kept too, as a cleaned statement in the user's words (`Reading.kept`),
 unless it is not a statement; what is dropped is listed with the reason (`Reading.skipped`).
-
-Chinese is the first table; English still runs on offline.py's rules.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from memories.extraction.offline_text import Draft
+from memories.extraction.offline_text import (
+    Clause,
+    Draft,
+    key,
+    person_name,
+    place_name,
+    proper,
+    tidy,
+)
+from memories.extraction.offline_vocab import alternation, date_text
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 MIN_KEPT_CHARS = 4  # a remainder shorter than this says nothing on its own ("好累")
@@ -31,21 +47,37 @@ MIN_KEPT_CHARS = 4  # a remainder shorter than this says nothing on its own ("�
 @dataclass(frozen=True)
 class Rule:
     name: str
-    pattern: re.Pattern
+    pattern: re.Pattern | None
     fact: str
     subject: str
     categories: tuple[str, ...]
+    negated: str = ""  # the fact when a group named neg… matched: "Is not from {v}"
+    ended: str = ""  # the fact when the clause said "no longer": "Is no longer from {v}"
+    shapes: tuple[tuple[str, str], ...] = ()  # (group, shape): how a group's words are cleaned
+    code: Callable[[Clause], list[Draft]] | None = None  # reads the rule when data cannot
 
 
 @dataclass(frozen=True)
 class Table:
     language: str
-    clause_breaks: re.Pattern
-    trim: re.Pattern  # punctuation and particles around a clause
-    lead_words: re.Pattern
-    not_statements: tuple[tuple[str, re.Pattern], ...]
     rules: tuple[Rule, ...]
-    topics: dict[str, frozenset[str]]
+    clause_breaks: re.Pattern | None = None
+    trim: re.Pattern | None = None  # punctuation and particles around a clause
+    lead_words: re.Pattern | None = None
+    not_statements: tuple[tuple[str, re.Pattern], ...] = ()
+    topics: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+# How a declared rule cleans a group; "" means the words are not what the rule is about
+# ("I live in fear" has no place), and the rule does not read the clause.
+SHAPES: dict[str, Callable[[str, Clause], str]] = {
+    "person": person_name,
+    "place": place_name,
+    "date": lambda text, _: date_text(text),
+    "lower": lambda text, _: text.lower(),
+    "proper": lambda text, _: proper(text.lower()),
+    "phrase": lambda text, _: tidy(text, max_words=8),
+}
 
 
 @dataclass
@@ -61,19 +93,13 @@ class Reading:
 @cache
 def table(language: str) -> Table:
     data = json.loads((DATA_DIR / f"extraction_{language}.json").read_text(encoding="utf-8"))
-    end = data["end"]
-    rules = tuple(
-        Rule(
-            name=rule["name"],
-            pattern=re.compile(rule["pattern"].replace("{END}", end), re.IGNORECASE),
-            fact=rule["fact"],
-            subject=rule["subject"],
-            categories=tuple(rule["categories"]),
-        )
-        for rule in data["rules"]
-    )
+    words = data.get("words", {})
+    rules = tuple(_rule(rule, data.get("end", ""), words) for rule in data["rules"])
+    if "clause_breaks" not in data:
+        return Table(language=language, rules=rules)
     return Table(
         language=language,
+        rules=rules,
         clause_breaks=re.compile(data["clause_breaks"]),
         trim=re.compile(data["trim"]),
         lead_words=re.compile(data["lead_words"]),
@@ -81,9 +107,55 @@ def table(language: str) -> Table:
             (reason, re.compile(pattern, re.IGNORECASE))
             for reason, pattern in data["not_statements"].items()
         ),
-        rules=rules,
         topics={name: frozenset(words.split()) for name, words in data["topics"].items()},
     )
+
+
+_WORD_LIST = re.compile(r"\{@(\w+)\}")
+
+
+def _rule(rule: dict, end: str, words: dict) -> Rule:
+    if "code" in rule:
+        module, _, function = rule["code"].rpartition(".")
+        code = getattr(importlib.import_module(f"memories.extraction.{module}"), function)
+        return Rule(rule["name"], None, "", "", (), code=code)
+    pattern = _WORD_LIST.sub(lambda m: alternation(words[m[1]]), rule["pattern"])
+    return Rule(
+        name=rule["name"],
+        pattern=re.compile(pattern.replace("{END}", end), re.IGNORECASE),
+        fact=rule["fact"],
+        subject=rule["subject"],
+        categories=tuple(rule["categories"]),
+        negated=rule.get("negated", ""),
+        ended=rule.get("ended", ""),
+        shapes=tuple(rule.get("shapes", {}).items()),
+    )
+
+
+def read_clause(clause: Clause, language: str = "en") -> tuple[str, list[Draft]]:
+    """(the rule's name, its drafts) of the first rule that reads a whole canonical clause;
+    ("", []) when none does."""
+    for rule in table(language).rules:
+        drafts = rule.code(clause) if rule.code else _declared(rule, clause)
+        if drafts:
+            return rule.name, drafts
+    return "", []
+
+
+def _declared(rule: Rule, clause: Clause) -> list[Draft]:
+    match = rule.pattern.fullmatch(clause.text)
+    if not match:
+        return []
+    groups = {name: value or "" for name, value in match.groupdict().items()}
+    for name, shape in rule.shapes:
+        groups[name] = SHAPES[shape](groups[name], clause)
+        if not groups[name]:
+            return []
+    negated = any(value for name, value in groups.items() if name.startswith("neg"))
+    template = rule.negated if negated else rule.fact
+    template = rule.ended if clause.ended and rule.ended else template
+    subject = rule.subject.format(**{name: key(value) for name, value in groups.items()})
+    return [Draft(template.format(**groups), subject, rule.categories)]
 
 
 def read_sentence(sentence: str, language: str) -> Reading:
