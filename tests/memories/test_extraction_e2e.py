@@ -21,6 +21,9 @@ FACTS = {
     "Actually I moved to Denver now.": ["Lives in Denver"],
     "I am vegetarian and I love jazz.": ["Is vegetarian", "Loves jazz"],
     "Did I mention I love jazz?": ["Loves jazz"],
+    "我住在奥斯汀。": ["住在奥斯汀"],
+    "我对奶酪过敏。": ["对奶酪过敏"],
+    "我搬到丹佛了。": ["住在丹佛"],
 }
 
 
@@ -47,8 +50,9 @@ def _decide(fact: str, existing: list[dict]) -> dict:
             return {"id": memory["id"], "text": fact, "event": "NOOP"}
         if fact.startswith("Forget: ") and fact.split()[-1].lower() in memory["text"].lower():
             return {"id": memory["id"], "text": memory["text"], "event": "DELETE"}
-        if fact.startswith("Lives in") and memory["text"].startswith("Lives in"):
-            return {"id": memory["id"], "text": fact, "event": "UPDATE"}
+        for subject in ("Lives in", "住在"):
+            if fact.startswith(subject) and memory["text"].startswith(subject):
+                return {"id": memory["id"], "text": fact, "event": "UPDATE"}
     return {"id": "new", "text": fact, "event": "ADD"}
 
 
@@ -128,6 +132,24 @@ def test_a_contradiction_updates_with_history_and_a_duplicate_is_noop(client):
     ]
     assert [r["event"] for r in again.results] == ["NOOP"]
     assert Memory.objects.filter(text="Loves jazz").count() == 1
+
+
+def test_chinese_facts_stay_chinese_through_add_update_and_search(client, fake_openai):
+    add_and_wait(client, "我住在奥斯汀。")
+    add_and_wait(client, "我对奶酪过敏。")
+
+    moved = add_and_wait(client, "我搬到丹佛了。")
+
+    results = client.search("我住在哪里", filters={"user_id": "alice"})["results"]
+    assert [(r["event"], r["memory"], r["previous_memory"]) for r in moved.results] == [
+        ("UPDATE", "住在丹佛", "住在奥斯汀")
+    ]
+    assert results[0]["memory"] == "住在丹佛"
+    assert sorted(Memory.objects.values_list("text", flat=True)) == ["住在丹佛", "对奶酪过敏"]
+    prompts = [r.json["messages"][0]["content"] for r in fake_openai.chat_requests]
+    facts_prompts = [p for p in prompts if p.startswith("You extract durable facts")]
+    assert len(facts_prompts) == 3
+    assert all("in the language of the conversation" in p for p in facts_prompts)
 
 
 def test_a_forget_instruction_deletes(client):
