@@ -19,9 +19,11 @@ descriptions match a fact by shared character bigrams ({"饮食": "食物、饮�
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from itertools import pairwise
+from pathlib import Path
 
 from memories.text import STOP_WORDS, stem, words
 
@@ -101,26 +103,11 @@ KEYWORDS = {
     for name, text in _KEYWORDS.items()
 }
 NAMES = tuple(name for item in DEFAULT_CATEGORIES for name in item)
-# Words people use for a category in instructions and filters ("no medical info").
-_SYNONYMS = {
-    "health": "health medical medicine medication medications wellness wellbeing illness "
-    "illnesses conditions condition allergies allergy diagnosis",
-    "food": "food foods diet dietary eating culinary meals meal cooking drinks cuisine",
-    "professional_details": "professional work job jobs career employment employer workplace "
-    "education school",
-    "personal_details": "personal identity name names age location address residence",
-    "family": "family relationships relationship kids children partner spouse pets relatives",
-    "sports": "sports sport exercise workouts workout athletics",
-    "travel": "travel trips trip vacations vacation holidays",
-    "entertainment": "entertainment movies films tv shows books games gaming media",
-    "technology": "technology tech software gadgets devices programming",
-    "fashion": "fashion clothes clothing style",
-    "music": "music songs bands",
-    "hobbies": "hobbies hobby pastimes interests",
-    "milestones": "milestones birthdays anniversaries events",
-    "user_preferences": "preferences preference likes dislikes tastes",
-}
-SYNONYMS = {word: name for name, words in _SYNONYMS.items() for word in words.split()}
+# Words people use for a category, in instructions, filters and queries ("no medical info").
+_CATEGORY_WORDS = json.loads(
+    (Path(__file__).resolve().parent.parent / "data" / "category_words.json").read_text("utf-8")
+)
+SYNONYMS = {word: name for name, words in _CATEGORY_WORDS["en"].items() for word in words.split()}
 # Words of instructions and category descriptions that name no topic, besides the stop words.
 _FILLER_TEXT = """
     anything etc anymore please never like user users information info details data facts fact
@@ -141,6 +128,20 @@ def topics(text: str) -> set[str]:
     if " blood pressure " in lower or " high cholesterol " in lower:
         found.add("health")
     return found
+
+
+_CHINESE_WORDS = {name: tuple(text.split()) for name, text in _CATEGORY_WORDS["zh"].items()}
+
+
+def named_categories(query: str) -> frozenset[str]:
+    """The default categories a query names: "what are my hobbies" hobbies, "饮食偏好" food and
+    user_preferences, "技术栈" technology."""
+    tokens = set(words(query))
+    named = {name for name in NAMES if name in tokens} | {
+        SYNONYMS[token] for token in tokens if token in SYNONYMS
+    }
+    named |= {name for name, said in _CHINESE_WORDS.items() if any(w in query for w in said)}
+    return frozenset(named)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from django.db.models import Q
 
 from accounts.models import Project
 from memories.calibration import calibrated, query_language, scale_of
+from memories.extraction.offline_categories import named_categories
 from memories.models import Memory
 from memories.query_dates import DateSpan, dates_q, query_dates
 from memories.selectors.memories import memories_of
@@ -52,6 +53,11 @@ HNSW_EF_SEARCH = 100
 # June 5th?"), and then the memory that says so was written on another day. Recall on the
 # date-anchored questions of MemoryBank and LoCoMo is flat from 0.2 to 0.5 (docs/benchmarks.md).
 DATE_BONUS = 0.3
+# What is filed under a category the query names gains this much ("技术栈" names technology,
+# where "喜欢写 Python 代码" is filed though it shares no word with the query and little meaning;
+# offline_categories.named_categories). Chosen on the offline extractor's memories, whose
+# categories are their rules' (docs/benchmarks.md).
+CATEGORY_BONUS = 0.1
 
 
 @dataclass
@@ -62,6 +68,8 @@ class SearchHit:
     lexical: float
     rerank: float = 0.0
     dated: bool = False  # said on a day the query names: lifted by DATE_BONUS
+    # The categories the query names that the memory is filed under: lifted by CATEGORY_BONUS.
+    named_categories: tuple[str, ...] = ()
 
     def breakdown(self) -> dict:
         return {"semantic": round(self.dense, 4), "bm25": round(self.lexical, 4), "entity": 0.0}
@@ -89,8 +97,9 @@ def memory_search(
     hits = _fuse(dense, lexical, weights, query_language(query))
     if rerank:
         hits = rerank_hits(hits, lexical=lexical, weights=weights)
-    if dates:
-        hits = _lift_dated(hits, dates)
+    named = named_categories(query)
+    if dates or named:
+        hits = _lift(hits, dates, named)
     hits = [hit for hit in hits if hit.score >= threshold][:top_k]
     for hit in hits:
         hit.memory = memory_of(hit.memory, UNUSED_COLUMNS)
@@ -196,11 +205,14 @@ def _dated(project, where, vectors, dates: list[DateSpan], pool: int, *, exact: 
     return found
 
 
-def _lift_dated(hits: list[SearchHit], dates: list[DateSpan]) -> list[SearchHit]:
+def _lift(hits: list[SearchHit], dates: list[DateSpan], named: frozenset[str]) -> list[SearchHit]:
+    """What the query names besides its words and meaning: a day (DATE_BONUS), a category
+    (CATEGORY_BONUS). The score stays at most 1."""
     for hit in hits:
-        if any(span.holds(hit.memory.created_at) for span in dates):
-            hit.dated = True
-            hit.score = min(hit.score + DATE_BONUS, 1.0)
+        hit.dated = any(span.holds(hit.memory.created_at) for span in dates)
+        hit.named_categories = tuple(c for c in hit.memory.categories or () if c in named)
+        lift = DATE_BONUS * hit.dated + CATEGORY_BONUS * bool(hit.named_categories)
+        hit.score = min(hit.score + lift, 1.0)
     return sorted(hits, key=lambda hit: -hit.score)  # stable: ties keep fusion's order
 
 

@@ -15,6 +15,7 @@ from django.db import connection
 from memories.models import Memory
 
 EXTRAS = ("dense_distance", "bm25", "distance", "idf", "lexemes")
+_READ = ("created_at", "embedding_model", "categories")  # the Memory fields a Candidate reads
 
 
 class Candidate:
@@ -23,6 +24,7 @@ class Candidate:
     __slots__ = (
         "attainable",
         "bm25",
+        "categories",
         "created_at",
         "dense_distance",
         "distance",
@@ -33,10 +35,12 @@ class Candidate:
         "row",
     )
 
-    def __init__(self, row: tuple, fields: int, created_at: int, model: int) -> None:
+    def __init__(self, row: tuple, fields: int, columns: tuple[int, int, int]) -> None:
+        created_at, model, categories = columns
         self.row = row
         self.pk = row[0]
         self.created_at = row[created_at]
+        self.categories = row[categories] or []
         self.embedding_model = row[model]
         (
             self.dense_distance,
@@ -51,13 +55,13 @@ class Candidate:
 def candidate_rows(sql: str, params: list, skip: tuple) -> list[Candidate]:
     """Run the candidates statement (its columns: the Memory fields but `skip`, then EXTRAS)."""
     fields = len(_fields(skip))
-    created_at, model = _index_of(skip, "created_at"), _index_of(skip, "embedding_model")
+    columns = tuple(_index_of(skip, name) for name in _READ)
     # Not prepared: a generic plan of this statement cannot know how many rows the tsquery
     # matches, and with a fresh table's statistics PostgreSQL chose one 4x slower (GIN bitmap
     # over the whole project instead of the user's btree rows).
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [Candidate(row, fields, created_at, model) for row in cursor.fetchall()]
+        return [Candidate(row, fields, columns) for row in cursor.fetchall()]
 
 
 def memory_of(candidate, skip: tuple) -> Memory:

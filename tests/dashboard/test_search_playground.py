@@ -334,3 +334,15 @@ def test_it_says_when_a_memory_ranked_for_the_date_the_query_names(alice_client,
 
     assert "said on a date the query names" in dated.content.decode()
     assert "said on a date the query names" not in undated.content.decode()
+
+
+def test_it_says_when_a_memory_ranked_for_the_category_the_query_names(alice_client, alice):
+    body = {"messages": [{"role": "user", "content": "我是程序员，喜欢写 Python 代码"}]}  # noqa: RUF001
+    body |= {"user_id": "ann", "async_mode": False}
+    assert alice.client().post("/v3/memories/add/", body, format="json").status_code == 200
+
+    named = alice_client.get(search_url(alice, q="技术栈", threshold=0)).content.decode()
+    unnamed = alice_client.get(search_url(alice, q="Python", threshold=0)).content.decode()
+
+    assert "filed under technology, which the query names" in named
+    assert "which the query names" not in unnamed
