@@ -13,16 +13,10 @@ from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 
 from memories.filters.common import UNSTORABLE
+from memories.filters.normalize import camel_case
 from memories.messages import MessageError, message_text
-from memories.models import ENTITY_FIELDS
+from memories.models import ENTITY_ID_FIELDS
 
-ENTITY_ID_FIELDS = tuple(ENTITY_FIELDS.values())
-CAMEL_ENTITY_IDS = {
-    "userId": "user_id",
-    "agentId": "agent_id",
-    "appId": "app_id",
-    "runId": "run_id",
-}
 MAX_MESSAGES = 500
 MAX_MESSAGE_CHARS = 100_000
 MAX_PAGE_SIZE = 200
@@ -171,7 +165,7 @@ def entity_ids_from(data: dict) -> dict[str, str | None]:
     """Top-level entity ids (snake or camel case) as strings; empty values count as absent."""
     ids = {}
     for name in ENTITY_ID_FIELDS:
-        value = data.get(name, data.get(_camel(name)))
+        value = data.get(name, data.get(camel_case(name)))
         if value not in (None, ""):
             if not isinstance(value, str | int):
                 raise BadRequest(f"{name}: expected a string")
@@ -179,11 +173,6 @@ def entity_ids_from(data: dict) -> dict[str, str | None]:
                 raise BadRequest(f"{name}: at most {MAX_ENTITY_ID_CHARS} characters")
             ids[name] = str(value)
     return ids
-
-
-def _camel(name: str) -> str:
-    head, _, tail = name.partition("_")
-    return head + tail.capitalize()
 
 
 def page_params(request: Request, body: dict | None = None) -> tuple[int, int] | None:

@@ -9,7 +9,6 @@ from accounts.api.base import ProjectScopedApi
 from config.after_response import after_response
 from memories.api.inputs import (
     DEFAULT_PAGE_SIZE,
-    ENTITY_ID_FIELDS,
     BadRequest,
     ShallowFieldsSerializer,
     StringListField,
@@ -27,7 +26,7 @@ from memories.api.outputs import history_output, memory_output
 from memories.api.pagination import paginate, paginated_list
 from memories.filters import normalize_filters
 from memories.messages import message_text
-from memories.models import EventStatus
+from memories.models import ENTITY_ID_FIELDS, EventStatus
 from memories.selectors.memories import memory_get, memory_history, memory_list
 from memories.selectors.search import memory_search
 from memories.selectors.where import Selection, selection_where

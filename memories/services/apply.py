@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 from django.utils import timezone
 
 from memories.extraction.decide import Decision
-from memories.models import Event, HistoryEvent, Memory, MemoryHistory
+from memories.models import ENTITY_ID_FIELDS, Event, HistoryEvent, Memory, MemoryHistory
 from memories.provenance import source_of, user_message_indexes
 from memories.services.memories import (
-    ENTITY_ID_FIELDS,
     Actor,
     embedded_with,
     entities_upsert,

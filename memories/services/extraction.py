@@ -26,7 +26,7 @@ from memories.extraction.decide import Decision, Known, decide, forget_requests
 from memories.extraction.facts import ExtractionOptions, NewFact, extract
 from memories.extraction.llm import LLMError, LLMUnavailable, Usage
 from memories.messages import normalized
-from memories.models import Event, EventStatus
+from memories.models import ENTITY_ID_FIELDS, Event, EventStatus
 from memories.selectors.search_dense import memory_nearest
 from memories.services.apply import apply_decisions
 from memories.services.limits import memory_text_fits
@@ -118,7 +118,7 @@ def extraction_options(event: Event) -> ExtractionOptions:
 
 
 def event_scope(event: Event) -> dict[str, str | None]:
-    return {name: event.payload.get(name) for name in ("user_id", "agent_id", "app_id", "run_id")}
+    return {name: event.payload.get(name) for name in ENTITY_ID_FIELDS}
 
 
 def plan_event(event: Event) -> Plan:

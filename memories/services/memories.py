@@ -22,6 +22,7 @@ from memories import embeddings
 from memories.message_context import neighbour_context
 from memories.models import (
     ENTITY_FIELDS,
+    ENTITY_ID_FIELDS,
     Entity,
     Event,
     EventStatus,
@@ -46,7 +47,6 @@ from memories.services.moderation_checks import (
 )
 from memories.services.notify import deleted_results, memory_changes_notify
 
-ENTITY_ID_FIELDS = tuple(ENTITY_FIELDS.values())
 UNSET = object()
 MEMORY_LABEL = Memory._meta.label  # key of QuerySet.delete()'s per-model counts
 
@@ -116,10 +116,7 @@ def history_entry(memory: Memory, *, event: str, old: str | None, actor: Actor, 
         old_memory=old,
         new_memory=memory.text,
         input=history_input(messages),
-        user_id=memory.user_id,
-        agent_id=memory.agent_id,
-        app_id=memory.app_id,
-        run_id=memory.run_id,
+        **{name: getattr(memory, name) for name in ENTITY_ID_FIELDS},
         categories=memory.categories,
         metadata=memory.metadata,
         actor_api_key=actor.api_key,
