@@ -11,6 +11,7 @@ from memories.models import ENTITY_ID_FIELDS, Event, HistoryEvent, Memory, Memor
 from memories.provenance import source_of, user_message_indexes
 from memories.services.memories import (
     Actor,
+    change_result,
     embedded_with,
     entities_upsert,
     history_entry,
@@ -48,15 +49,15 @@ def _apply_one(event, decision: Decision, vectors, scope, actor, messages) -> di
             ]
         )
         memory_flags_check(memory=memory)
-        return {**_result(memory.id, "ADD", memory.text), "categories": memory.categories}
+        return {**change_result(memory.id, memory.text, "ADD"), "categories": memory.categories}
     target = Memory.objects.select_for_update().filter(pk=decision.target.id).first()
     if target is None:  # deleted since we looked: nothing to change
         return None
     if decision.event == "NOOP":
-        return _result(target.id, "NOOP", target.text)
+        return change_result(target.id, target.text, "NOOP")
     if decision.event == "DELETE":
         target.delete()
-        return _result(decision.target.id, "DELETE", target.text)
+        return change_result(decision.target.id, target.text, "DELETE")
     return _update(event, target, decision, vectors[decision.text], actor, messages)
 
 
@@ -92,7 +93,7 @@ def _update(event: Event, target: Memory, decision: Decision, vector, actor, mes
     target.save()
     history_write(target, event=HistoryEvent.UPDATE, old=old, actor=actor, messages=messages)
     memory_flags_check(memory=target)
-    result = _result(target.id, "UPDATE", target.text)
+    result = change_result(target.id, target.text, "UPDATE")
     return {**result, "previous_memory": old, "categories": target.categories}
 
 
@@ -109,7 +110,3 @@ def _created_at(payload: dict) -> datetime:
     if isinstance(stamp, int | float) and not isinstance(stamp, bool):
         return datetime.fromtimestamp(stamp, tz=UTC)
     return timezone.now()
-
-
-def _result(memory_id, event: str, text: str) -> dict:
-    return {"id": str(memory_id), "event": event, "memory": text, "data": {"memory": text}}

@@ -189,10 +189,10 @@ def memories_add_verbatim(*, project: Project, new: NewMemories, actor: Actor) -
         entities_upsert(project=project, scope=new.scope)
         memories_flags_check(memories=created)
         memory_changes_notify(
-            project=project, results=[_result(m.id, m.text, "ADD") for m in created]
+            project=project, results=[change_result(m.id, m.text, "ADD") for m in created]
         )
-        results = [_result(m.id, m.text, "ADD") for m in created] + [
-            _result(existing[text_hash(t)], t, "NOOP")
+        results = [change_result(m.id, m.text, "ADD") for m in created] + [
+            change_result(existing[text_hash(t)], t, "NOOP")
             for t in new.texts
             if text_hash(t) in existing
         ]
@@ -232,7 +232,9 @@ def _new_memory(
     )
 
 
-def _result(memory_id, text: str, event: str) -> dict:
+def change_result(memory_id, text: str, event: str) -> dict:
+    """One entry of a change's results (ADD, UPDATE, DELETE or NOOP), as the API answers it,
+    the Event keeps it and the webhooks read it."""
     return {"id": str(memory_id), "memory": text, "data": {"memory": text}, "event": event}
 
 
@@ -317,7 +319,7 @@ def memory_update(
     if memory.text != old_text:
         memory_flags_check(memory=memory)
     memory_changes_notify(
-        project=memory.project, results=[_result(memory.id, memory.text, "UPDATE")]
+        project=memory.project, results=[change_result(memory.id, memory.text, "UPDATE")]
     )
     return memory
 
@@ -330,7 +332,7 @@ def memory_archive(*, memory: Memory, actor: Actor) -> Memory:
     memory.save(update_fields=["state", "updated_at"])
     history_write(memory, event=HistoryEvent.DELETE, old=memory.text, actor=actor)
     memory_changes_notify(
-        project=memory.project, results=[_result(memory.id, memory.text, "DELETE")]
+        project=memory.project, results=[change_result(memory.id, memory.text, "DELETE")]
     )
     return memory
 
