@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 
-from memories.filters.common import UNSTORABLE
-from memories.filters.normalize import camel_case
+from memories.filters.common import LOGICAL_KEYS, UNSTORABLE
+from memories.filters.normalize import camel_case, normalize_filters
 from memories.messages import MessageError, message_text
 from memories.models import ENTITY_ID_FIELDS
 
@@ -173,6 +173,18 @@ def entity_ids_from(data: dict) -> dict[str, str | None]:
                 raise BadRequest(f"{name}: at most {MAX_ENTITY_ID_CHARS} characters")
             ids[name] = str(value)
     return ids
+
+
+def filters_with_top_level_ids(data, filters) -> dict | None:
+    """`filters` (as sent: an object or its text) AND the entity ids at the top level of
+    `data`, where old SDKs send them beside or instead of filters. One flat object when their
+    keys do not meet, else an AND of the two; None when neither is given."""
+    ids = entity_ids_from(data)
+    tree = normalize_filters(filters) if filters else None
+    if not ids or not tree:
+        return ids or tree
+    flat = not set(tree) & {*LOGICAL_KEYS, *ids}
+    return {**tree, **ids} if flat else {"AND": [tree, ids]}
 
 
 def page_params(request: Request, body: dict | None = None) -> tuple[int, int] | None:
