@@ -9,7 +9,12 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from accounts.api.base import ProjectScopedApi
-from memories.api.inputs import BadRequest, filters_with_top_level_ids, parse_loose_dict
+from memories.api.inputs import (
+    SCOPE_PARAMS,
+    BadRequest,
+    filters_with_top_level_ids,
+    parse_loose_dict,
+)
 from memories.api.memories import body_of
 from memories.filters import FilterError, compile_filters
 from memories.jobs.exports import export_answer, export_get, export_latest, export_request
@@ -35,7 +40,6 @@ EXPORT_SCOPE = (
     "One of the filters: app_id, user_id, agent_id, run_id, memory_export_id is required!"
 )
 SCHEMA_REQUIRED = "Schema is required and must be a valid object"
-SCOPE_PARAMS = {"org_id", "project_id"}
 
 
 class TooManyRequests(exceptions.APIException):

@@ -15,12 +15,13 @@ from memories.api.inputs import (
     parse_day_or_time,
     parse_loose_dict,
 )
-from memories.api.memories import add_memories, body_of, search_results
+from memories.api.memories import actor_of, add_request_of, body_of, search_results
 from memories.api.outputs import memory_output
 from memories.api.pagination import paginate
 from memories.models import EventStatus
 from memories.selectors.memories import memory_list
 from memories.selectors.where import Selection, selection_where
+from memories.services.add import memories_add
 
 QUEUED = "Memory processing has been queued for background execution"
 
@@ -78,8 +79,9 @@ class MemoriesRootApi(ProjectScopedApi):
 
     def post(self, request):
         body = body_of(request)
-        infer, event, _ = add_memories(request, body)
-        if infer and event.status != EventStatus.SUCCEEDED:
+        add = add_request_of(request, body)
+        event = memories_add(project=request.auth.project, add=add, actor=actor_of(request))
+        if add.infer and event.status != EventStatus.SUCCEEDED:
             items = [{"message": QUEUED, "status": event.status, "event_id": str(event.id)}]
         else:
             items = event.results  # {id, memory, data, event[, previous_memory]}
