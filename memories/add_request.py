@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from memories.messages import message_text
+from memories.messages import normalized
 from memories.models import ENTITY_ID_FIELDS
 
 # The project's extraction settings an add call may override for itself.
@@ -46,8 +46,8 @@ class AddRequest:
     @property
     def texts(self) -> list[str]:
         """What a verbatim add stores: the text of each user or assistant message."""
-        texts = (message_text(m) for m in self.messages if m.get("role") != "system")
-        return [text for text in texts if text.strip()]
+        chat = normalized(self.messages)
+        return [m["content"] for m in chat if m["role"] != "system" and m["content"].strip()]
 
     def to_payload(self) -> dict:
         """The PENDING event's payload: the body as sent, with the fields the worker reads in
