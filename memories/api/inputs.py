@@ -17,7 +17,8 @@ from memories.filters.normalize import camel_case, normalize_filters
 from memories.messages import MessageError, message_text
 from memories.models import ENTITY_ID_FIELDS
 
-SCOPE_PARAMS = {"org_id", "project_id"}  # where old SDKs name the project; the key says it
+# SDKs send these to name the project, which the API key has already decided.
+SCOPE_PARAMS = {"org_id", "project_id"}
 MAX_MESSAGES = 500
 MAX_MESSAGE_CHARS = 100_000
 MAX_PAGE_SIZE = 200
