@@ -27,11 +27,12 @@ def _part_text(part) -> str:
 
 
 def normalized(messages: list[dict]) -> list[dict]:
-    """[{"role", "text"}] for the extraction pipeline; unreadable content is skipped."""
+    """[{"role", "content"}] with the content as one text: the shape the whole pipeline reads
+    (content parts joined, images as "[image] <url>"); unreadable content is skipped."""
     result = []
     for message in messages:
         try:
-            result.append({"role": message.get("role", "user"), "text": message_text(message)})
+            result.append({"role": message.get("role", "user"), "content": message_text(message)})
         except MessageError:
             continue
     return result

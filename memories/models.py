@@ -28,6 +28,9 @@ ENTITY_FIELDS = {
     EntityType.APP: "app_id",
     EntityType.RUN: "run_id",
 }
+# The entity-id fields, in this order everywhere: the Memory and MemoryHistory columns, the
+# add call's scope, the filter language's entity keys.
+ENTITY_ID_FIELDS = tuple(ENTITY_FIELDS.values())
 
 
 class Entity(models.Model):
@@ -110,7 +113,7 @@ class Memory(models.Model):
                     include=["state"],
                     name=f"memory_project_{field.removesuffix('_id')}",
                 )
-                for field in ("user_id", "agent_id", "app_id", "run_id")
+                for field in ENTITY_ID_FIELDS
             ),
             models.Index(fields=["project", "-created_at"], name="memory_project_created"),
             models.Index(fields=["project", "hash"], name="memory_project_hash"),

@@ -8,7 +8,6 @@ from rest_framework.response import Response
 
 from accounts.api.base import ProjectScopedApi
 from memories.api.inputs import (
-    ENTITY_ID_FIELDS,
     BadRequest,
     page_params,
     parse_loose_dict,
@@ -18,7 +17,7 @@ from memories.api.memories import actor_of, body_of, memory_or_404
 from memories.api.outputs import event_output
 from memories.api.pagination import paginate
 from memories.filters import compile_filters, normalize_filters
-from memories.models import FeedbackValue
+from memories.models import ENTITY_ID_FIELDS, FeedbackValue
 from memories.selectors.memories import event_get, event_list
 from memories.services.memories import (
     MemoryNotFound,

@@ -12,17 +12,13 @@ from datetime import UTC, date, datetime
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 
-from memories.filters.common import UNSTORABLE
+from memories.filters.common import LOGICAL_KEYS, UNSTORABLE
+from memories.filters.normalize import camel_case, normalize_filters
 from memories.messages import MessageError, message_text
-from memories.models import ENTITY_FIELDS
+from memories.models import ENTITY_ID_FIELDS
 
-ENTITY_ID_FIELDS = tuple(ENTITY_FIELDS.values())
-CAMEL_ENTITY_IDS = {
-    "userId": "user_id",
-    "agentId": "agent_id",
-    "appId": "app_id",
-    "runId": "run_id",
-}
+# SDKs send these to name the project, which the API key has already decided.
+SCOPE_PARAMS = {"org_id", "project_id"}
 MAX_MESSAGES = 500
 MAX_MESSAGE_CHARS = 100_000
 MAX_PAGE_SIZE = 200
@@ -171,7 +167,7 @@ def entity_ids_from(data: dict) -> dict[str, str | None]:
     """Top-level entity ids (snake or camel case) as strings; empty values count as absent."""
     ids = {}
     for name in ENTITY_ID_FIELDS:
-        value = data.get(name, data.get(_camel(name)))
+        value = data.get(name, data.get(camel_case(name)))
         if value not in (None, ""):
             if not isinstance(value, str | int):
                 raise BadRequest(f"{name}: expected a string")
@@ -181,9 +177,16 @@ def entity_ids_from(data: dict) -> dict[str, str | None]:
     return ids
 
 
-def _camel(name: str) -> str:
-    head, _, tail = name.partition("_")
-    return head + tail.capitalize()
+def filters_with_top_level_ids(data, filters) -> dict | None:
+    """`filters` (as sent: an object or its text) AND the entity ids at the top level of
+    `data`, where old SDKs send them beside or instead of filters. One flat object when their
+    keys do not meet, else an AND of the two; None when neither is given."""
+    ids = entity_ids_from(data)
+    tree = normalize_filters(filters) if filters else None
+    if not ids or not tree:
+        return ids or tree
+    flat = not set(tree) & {*LOGICAL_KEYS, *ids}
+    return {**tree, **ids} if flat else {"AND": [tree, ids]}
 
 
 def page_params(request: Request, body: dict | None = None) -> tuple[int, int] | None:

@@ -9,9 +9,14 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from accounts.api.base import ProjectScopedApi
-from memories.api.inputs import BadRequest, entity_ids_from, parse_loose_dict
+from memories.api.inputs import (
+    SCOPE_PARAMS,
+    BadRequest,
+    filters_with_top_level_ids,
+    parse_loose_dict,
+)
 from memories.api.memories import body_of
-from memories.filters import FilterError, compile_filters, normalize_filters
+from memories.filters import FilterError, compile_filters
 from memories.jobs.exports import export_answer, export_get, export_latest, export_request
 from memories.jobs.profiles import (
     SAMPLE_LIMIT_DEFAULT,
@@ -35,7 +40,6 @@ EXPORT_SCOPE = (
     "One of the filters: app_id, user_id, agent_id, run_id, memory_export_id is required!"
 )
 SCHEMA_REQUIRED = "Schema is required and must be a valid object"
-SCOPE_PARAMS = {"org_id", "project_id"}
 
 
 class TooManyRequests(exceptions.APIException):
@@ -43,18 +47,9 @@ class TooManyRequests(exceptions.APIException):
     default_detail = "Too many requests: retry later."
 
 
-def filters_of(data: dict) -> dict:
-    """`filters` (an object or a JSON string, flat or structured) with top-level entity ids
-    (legacy SDKs) folded in; {} when neither is given."""
-    filters = parse_loose_dict(data.get("filters"), name="filters") or {}
-    filters = normalize_filters(filters) if filters else {}
-    ids = entity_ids_from(data)
-    if not ids:
-        return filters
-    if not filters:
-        return ids
-    flat = not set(filters) & ({"AND", "OR", "NOT"} | set(ids))
-    return {**filters, **ids} if flat else {"AND": [filters, ids]}
+def filters_of(data: dict) -> dict | None:
+    """`filters` (an object, or its JSON or Python repr in a query) with the top-level ids."""
+    return filters_with_top_level_ids(data, parse_loose_dict(data.get("filters"), name="filters"))
 
 
 def scoped_filters(data: dict, *, missing: str) -> dict:

@@ -10,30 +10,20 @@ from memories.api import bulk
 from memories.api.inputs import (
     BadRequest,
     StringListField,
-    entity_ids_from,
+    filters_with_top_level_ids,
     page_params,
     parse_day_or_time,
     parse_loose_dict,
 )
-from memories.api.memories import add_memories, body_of, search_results
+from memories.api.memories import actor_of, add_request_of, body_of, search_results
 from memories.api.outputs import memory_output
 from memories.api.pagination import paginate
-from memories.filters import normalize_filters
 from memories.models import EventStatus
 from memories.selectors.memories import memory_list
 from memories.selectors.where import Selection, selection_where
+from memories.services.add import memories_add
 
 QUEUED = "Memory processing has been queued for background execution"
-
-
-def folded_filters(body: dict, filters: dict | None = None) -> dict | None:
-    """Old SDKs send top-level entity ids beside (or instead of) `filters`: AND them together."""
-    clauses = [{name: value} for name, value in entity_ids_from(body).items()]
-    if filters:
-        clauses.insert(0, normalize_filters(filters))
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"AND": clauses}
 
 
 def wants_v11(body: dict) -> bool:
@@ -74,7 +64,7 @@ class MemoriesRootApi(ProjectScopedApi):
         if len(categories) == 1:
             categories = [c.strip() for c in categories[0].split(",") if c.strip()]
         selection = Selection(
-            filters=folded_filters(query),
+            filters=filters_with_top_level_ids(query, None),
             categories=categories,
             metadata=parse_loose_dict(query.get("metadata"), name="metadata"),
             keywords=query.get("keywords") or None,
@@ -89,8 +79,9 @@ class MemoriesRootApi(ProjectScopedApi):
 
     def post(self, request):
         body = body_of(request)
-        infer, event, _ = add_memories(request, body)
-        if infer and event.status != EventStatus.SUCCEEDED:
+        add = add_request_of(request, body)
+        event = memories_add(project=request.auth.project, add=add, actor=actor_of(request))
+        if add.infer and event.status != EventStatus.SUCCEEDED:
             items = [{"message": QUEUED, "status": event.status, "event_id": str(event.id)}]
         else:
             items = event.results  # {id, memory, data, event[, previous_memory]}
@@ -107,7 +98,7 @@ class LegacyListApi(ProjectScopedApi):
 
     def post(self, request):
         body = body_of(request)
-        filters = folded_filters(body, body.get("filters"))
+        filters = filters_with_top_level_ids(body, body.get("filters"))
         if filters is None:
             raise BadRequest('filters: required, e.g. {"user_id": "alice"}')
         where, _ = selection_where(Selection(filters=filters))
@@ -146,7 +137,7 @@ class LegacySearchApi(ProjectScopedApi):
 
     def post(self, request):
         body = body_of(request)
-        filters = folded_filters(body, body.get("filters"))
+        filters = filters_with_top_level_ids(body, body.get("filters"))
         if filters is None:
             raise BadRequest("filters or one of user_id, agent_id, app_id, run_id is required")
         data = {"threshold": self.default_threshold, **body}

@@ -7,9 +7,10 @@ from rest_framework.response import Response
 
 from accounts.api.base import ProjectScopedApi
 from config.after_response import after_response
+from memories.add_request import AddRequest
 from memories.api.inputs import (
     DEFAULT_PAGE_SIZE,
-    ENTITY_ID_FIELDS,
+    SCOPE_PARAMS,
     BadRequest,
     ShallowFieldsSerializer,
     StringListField,
@@ -26,21 +27,13 @@ from memories.api.inputs import (
 from memories.api.outputs import history_output, memory_output
 from memories.api.pagination import paginate, paginated_list
 from memories.filters import normalize_filters
-from memories.messages import message_text
-from memories.models import EventStatus
+from memories.models import ENTITY_ID_FIELDS, EventStatus
 from memories.selectors.memories import memory_get, memory_history, memory_list
 from memories.selectors.search import memory_search
 from memories.selectors.where import Selection, selection_where
 from memories.services.access import memory_access_record
-from memories.services.extraction import extraction_run_now
-from memories.services.memories import (
-    Actor,
-    NewMemories,
-    event_create_pending,
-    memories_add_verbatim,
-    memory_delete,
-    memory_update,
-)
+from memories.services.add import memories_add
+from memories.services.memories import Actor, memory_delete, memory_update
 
 NOT_FOUND = "Memory not found!"
 
@@ -72,69 +65,54 @@ def categories_input(value) -> list[dict] | None:
 
 
 def add_scope(body: dict) -> dict[str, str | None]:
-    """Entity ids from the top level, or from a simple `filters` dict (Python 2.x docs)."""
+    """Entity ids from the top level, else from a simple `filters` dict (Python 2.x docs)."""
     scope = entity_ids_from(body)
     filters = body.get("filters")
     if isinstance(filters, dict):
-        for name, value in entity_ids_from(normalize_filters(filters)).items():
-            scope.setdefault(name, value)
+        scope = {**entity_ids_from(normalize_filters(filters)), **scope}
     if not scope:
         raise BadRequest("At least one of user_id, agent_id, app_id or run_id is required.")
     return {name: scope.get(name) for name in ENTITY_ID_FIELDS}
 
 
-def add_memories(request, body: dict):
-    """Shared by v3 add and the legacy v1 add: returns (infer, event, created)."""
+def add_request_of(request, body: dict) -> AddRequest:
+    """The add call of v3 and the legacy v1 add, checked in the order its errors are told."""
     messages = parse_messages(body.get("messages"))
     scope = add_scope(body)
     metadata = body.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise BadRequest("metadata: expected an object")
     infer = parse_bool(body.get("infer"), name="infer", default=True)
-    new = NewMemories(
-        texts=[message_text(m) for m in messages if m["role"] != "system"],
-        scope=scope,
+    add = AddRequest(
         messages=messages,
+        scope=scope,
         metadata=metadata,
+        infer=infer,
         immutable=parse_bool(body.get("immutable"), name="immutable"),
         expiration_date=parse_date(body.get("expiration_date"), name="expiration_date"),
         created_at=parse_timestamp(body.get("timestamp")),
-    )
-    categories_input(body.get("custom_categories"))
-    if not infer:
-        new.texts = [text for text in new.texts if text.strip()]
-        return (
-            False,
-            memories_add_verbatim(project=request.auth.project, new=new, actor=actor_of(request)),
-            True,
-        )
-    payload = {key: value for key, value in body.items() if key not in {"org_id", "project_id"}}
-    payload.update(messages=messages, **{k: v for k, v in scope.items() if v})
-    payload.update(
-        expiration_date=new.expiration_date.isoformat() if new.expiration_date else None,
-        timestamp=new.created_at.timestamp() if new.created_at else None,
-    )
-    sync = not parse_bool(body.get("async_mode"), name="async_mode", default=True)
-    event, created = event_create_pending(
-        project=request.auth.project,
-        actor=actor_of(request),
-        payload=payload,
+        custom_categories=categories_input(body.get("custom_categories")),
+        custom_instructions=body.get("custom_instructions"),
+        agent_custom_instructions=body.get("agent_custom_instructions"),
+        includes=body.get("includes"),
+        excludes=body.get("excludes"),
         idempotency_key=request.headers.get("Idempotency-Key", "")[:255],
-        enqueue=not sync,
+        sent={key: value for key, value in body.items() if key not in SCOPE_PARAMS},
     )
-    if sync and created:
-        event = extraction_run_now(event_id=event.id)
-    return True, event, created
+    if infer:  # a verbatim add is always synchronous and never read async_mode
+        add.async_mode = parse_bool(body.get("async_mode"), name="async_mode", default=True)
+    return add
 
 
 class MemoryAddApi(ProjectScopedApi):
     """`POST /v3/memories/add/`: infer=false stores verbatim now; otherwise a PENDING event."""
 
     def post(self, request):
-        infer, event, _ = add_memories(request, body_of(request))
-        if infer and event.status == EventStatus.SUCCEEDED:  # async_mode=false
+        add = add_request_of(request, body_of(request))
+        event = memories_add(project=request.auth.project, add=add, actor=actor_of(request))
+        if add.infer and event.status == EventStatus.SUCCEEDED:  # async_mode=false
             return Response({"results": event.results, "event_id": str(event.id)})
-        if infer:
+        if add.infer:
             return Response({"event_id": str(event.id), "status": event.status})
         return Response(
             {

@@ -54,7 +54,7 @@ def forget_requests(messages: list[dict]) -> list[str]:
         for message in messages
         if message["role"] == "user"
         for pattern in (_FORGET, _FORGET_ZH)
-        for match in pattern.finditer(message["text"])
+        for match in pattern.finditer(message["content"])
     ]
 
 

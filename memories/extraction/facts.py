@@ -46,7 +46,7 @@ class Extracted:
 
 
 def extract(messages: list[dict], options: ExtractionOptions) -> Extracted:
-    """`messages` are normalised: [{"role", "text"}]."""
+    """`messages` are normalised (messages.normalized): [{"role", "content"}], content a text."""
     if not llm_configured():
         return _offline(messages, options)
     return _with_llm(messages, options)
@@ -56,7 +56,7 @@ def _offline(messages: list[dict], options: ExtractionOptions) -> Extracted:
     from memories.extraction import offline
 
     reading = offline.read_messages(
-        [{"role": m["role"], "content": m["text"]} for m in messages],
+        messages,
         categories=options.categories,
         includes=options.includes or None,
         excludes=options.excludes or None,
@@ -87,7 +87,9 @@ def _with_llm(messages: list[dict], options: ExtractionOptions) -> Extracted:
         instructions=instructions,
         today=timezone.now().date(),
     )
-    answer, usage = llm_json(system=system, user=conversation_text(messages), schema=FactsOut)
+    # prompts.conversation_text still reads the shape the pipeline had before, {"role", "text"}.
+    conversation = conversation_text([{"role": m["role"], "text": m["content"]} for m in messages])
+    answer, usage = llm_json(system=system, user=conversation, schema=FactsOut)
     allowed = set(options.category_names)
     said = user_message_indexes(messages)  # an LLM does not say which message gave a fact
     facts = []

@@ -41,7 +41,6 @@ from django.db.models import Q
 
 from memories.filters.common import (
     ALLOWED_KEYS,
-    ENTITY_FIELDS,
     UNKNOWN_KEY_MESSAGE,
     FilterError,
     all_of,
@@ -52,6 +51,7 @@ from memories.filters.common import (
 )
 from memories.filters.fields import FIELD_HANDLERS
 from memories.filters.normalize import MAX_DEPTH, MAX_VALUES, normalize_filters
+from memories.models import ENTITY_ID_FIELDS
 
 __all__ = [
     "ALLOWED_KEYS",
@@ -133,7 +133,7 @@ def _not_items(value: object, path: str) -> list[tuple[object, str]]:
 
 def _has_positive_scope(clause: dict[str, Any]) -> bool:
     for key, value in clause.items():
-        if key in ENTITY_FIELDS and (not isinstance(value, dict) or {"eq", "in"} & value.keys()):
+        if key in ENTITY_ID_FIELDS and (not isinstance(value, dict) or {"eq", "in"} & value.keys()):
             return True
         if key in ("AND", "OR") and any(_has_positive_scope(item) for item in value):
             return True
@@ -142,7 +142,7 @@ def _has_positive_scope(clause: dict[str, Any]) -> bool:
 
 def _collect_scope(clause: dict[Any, Any], scope: dict[str, str]) -> None:
     for key, value in clause.items():
-        pinned = _pinned_id(value) if key in ENTITY_FIELDS else None
+        pinned = _pinned_id(value) if key in ENTITY_ID_FIELDS else None
         if pinned is not None:
             # A second, different value means no row matches, so keeping either is true.
             scope.setdefault(key, pinned)

@@ -10,13 +10,13 @@ from typing import Any
 from django.db.models import Q
 
 from config.errors import DomainError
+from memories.models import ENTITY_ID_FIELDS
 
 
 class FilterError(DomainError):
     """A filter the language does not allow; the message names the offending key or path."""
 
 
-ENTITY_FIELDS = ("user_id", "agent_id", "app_id", "run_id")
 # Filter field -> Memory column: `timestamp` is what add calls the creation time.
 DATE_COLUMNS = {
     "created_at": "created_at",
@@ -28,9 +28,10 @@ TEXT_FIELDS = ("keywords", "text", "keywords_search")
 LOGICAL_KEYS = ("AND", "OR", "NOT")
 # The hosted allow-list, in its order (§4.1): the unknown-key message quotes it.
 ALLOWED_KEYS = (
-    *("AND", "OR", "NOT", "user_id", "agent_id", "app_id", "run_id", "created_at"),
-    *("updated_at", "timestamp", "expiration_date", "text", "categories", "metadata"),
-    *("keywords_search", "memory_ids", "keywords"),
+    *LOGICAL_KEYS,
+    *ENTITY_ID_FIELDS,
+    *DATE_COLUMNS,
+    *("text", "categories", "metadata", "keywords_search", "memory_ids", "keywords"),
 )
 UNKNOWN_KEY_MESSAGE = (
     f"Top-level key must be a logical operator or an allowed field: {list(ALLOWED_KEYS)}"

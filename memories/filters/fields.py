@@ -11,7 +11,6 @@ from django.db.models import BooleanField, F, Func, Q, Value
 
 from memories.filters.common import (
     DATE_COLUMNS,
-    ENTITY_FIELDS,
     NOTHING,
     TEXT_FIELDS,
     FilterError,
@@ -25,7 +24,7 @@ from memories.filters.common import (
     show,
     string_value,
 )
-from memories.models import Memory
+from memories.models import ENTITY_ID_FIELDS, Memory
 
 # --- entity IDs -------------------------------------------------------------------------------
 
@@ -301,7 +300,7 @@ class JsonStringContains(Func):
 
 
 FIELD_HANDLERS: dict[str, Handler] = {
-    **dict.fromkeys(ENTITY_FIELDS, _entity),
+    **dict.fromkeys(ENTITY_ID_FIELDS, _entity),
     **dict.fromkeys(DATE_COLUMNS, _date),
     **dict.fromkeys(TEXT_FIELDS, _keywords),
     "categories": _categories,

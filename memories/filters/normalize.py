@@ -8,16 +8,18 @@ import warnings
 from typing import Any
 
 from memories.filters.common import LOGICAL_KEYS, FilterError, join_path, kind, show
+from memories.models import ENTITY_ID_FIELDS
+
+
+def camel_case(name: str) -> str:
+    """How the JS SDKs spell a field: `user_id` -> `userId`."""
+    head, _, tail = name.partition("_")
+    return head + tail.capitalize()
+
 
 CAMEL_ALIASES = {
-    "userId": "user_id",
-    "agentId": "agent_id",
-    "appId": "app_id",
-    "runId": "run_id",
-    "createdAt": "created_at",
-    "updatedAt": "updated_at",
-    "expirationDate": "expiration_date",
-    "memoryIds": "memory_ids",
+    camel_case(name): name
+    for name in (*ENTITY_ID_FIELDS, "created_at", "updated_at", "expiration_date", "memory_ids")
 }
 MAX_DEPTH = 16
 MAX_VALUES = 10_000

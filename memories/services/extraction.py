@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Project
 from memories import embeddings
+from memories.add_request import AddRequest
 from memories.extraction.decide import Decision, Known, decide, forget_requests
 from memories.extraction.facts import ExtractionOptions, NewFact, extract
 from memories.extraction.llm import LLMError, LLMUnavailable, Usage
@@ -42,6 +43,7 @@ class TransientExtractionError(Exception):
 
 @dataclass
 class Plan:
+    add: AddRequest  # what the event's payload asks for
     decisions: list[Decision]
     vectors: dict[str, list[float]]
     usage: Usage = field(default_factory=Usage)
@@ -95,43 +97,38 @@ def extraction_run_now(*, event_id: uuid.UUID) -> Event:
     return Event.objects.get(pk=event_id)
 
 
-def extraction_options(event: Event) -> ExtractionOptions:
+def extraction_options(project: Project, add: AddRequest) -> ExtractionOptions:
     """The project's settings, overridden by what the add call sent."""
-    project, payload = event.project, event.payload
-    agent = bool(payload.get("agent_id")) and not payload.get("user_id")
-    instructions = payload.get("custom_instructions") or project.custom_instructions
+    agent = bool(add.scope["agent_id"]) and not add.scope["user_id"]
+    instructions = add.custom_instructions or project.custom_instructions
     if agent:
-        instructions = payload.get("agent_custom_instructions") or (
+        instructions = add.agent_custom_instructions or (
             project.agent_custom_instructions or instructions
         )
     from memories.extraction.offline import DEFAULT_CATEGORIES
 
-    categories = payload.get("custom_categories") or project.custom_categories
+    categories = add.custom_categories or project.custom_categories
     return ExtractionOptions(
         categories=categories or DEFAULT_CATEGORIES,
         custom_instructions=instructions or "",
-        includes=payload.get("includes") or project.inclusion_prompt,
-        excludes=payload.get("excludes") or project.exclusion_prompt,
+        includes=add.includes or project.inclusion_prompt,
+        excludes=add.excludes or project.exclusion_prompt,
         agent=agent,
         multilingual=project.multilingual,
     )
 
 
-def event_scope(event: Event) -> dict[str, str | None]:
-    return {name: event.payload.get(name) for name in ("user_id", "agent_id", "app_id", "run_id")}
-
-
 def plan_event(event: Event) -> Plan:
     """Everything slow, outside any transaction: facts, embeddings, neighbours, decisions."""
-    messages = normalized(event.payload.get("messages") or [])
-    extracted = extract(messages, extraction_options(event))
+    add = AddRequest.from_payload(event.payload)
+    messages = normalized(add.messages)
+    extracted = extract(messages, extraction_options(event.project, add))
     skipped = extracted.skipped
     extracted.facts = _fitting(event, extracted.facts, skipped)
     forgets = forget_requests(messages)
     texts = [fact.text for fact in extracted.facts] + forgets
     vectors = dict(zip(texts, embeddings.embed_texts(texts), strict=True)) if texts else {}
-    scope = event_scope(event)
-    close = [closest_memories(event.project, scope, vectors[t]) for t in texts]
+    close = [closest_memories(event.project, add.scope, vectors[t]) for t in texts]
     split = len(extracted.facts)
     decisions, usage = decide(extracted.facts, close[:split], close[split:], forgets)
     decisions = _fitting(event, decisions, skipped)  # an LLM may merge facts into a longer one
@@ -139,7 +136,7 @@ def plan_event(event: Event) -> Plan:
     missing = [d.text for d in decisions if d.event in WRITES and d.text not in vectors]
     if missing:
         vectors.update(zip(missing, embeddings.embed_texts(missing), strict=True))
-    return Plan(decisions=decisions, vectors=vectors, usage=usage, skipped=skipped)
+    return Plan(add=add, decisions=decisions, vectors=vectors, usage=usage, skipped=skipped)
 
 
 def _fitting(event: Event, items: list[NewFact] | list[Decision], skipped: list[dict]) -> list:
@@ -176,7 +173,9 @@ def event_apply(*, event: Event, plan: Plan) -> Event | None:
         ):
             logger.info("event %s was taken over by another run; not applying", event.pk)
             return None
-        results = apply_decisions(event=locked, decisions=plan.decisions, vectors=plan.vectors)
+        results = apply_decisions(
+            event=locked, add=plan.add, decisions=plan.decisions, vectors=plan.vectors
+        )
         locked.skipped = plan.skipped
         _finish(locked, status=EventStatus.SUCCEEDED, results=results, usage=plan.usage)
         Project.objects.filter(pk=locked.project_id).update(

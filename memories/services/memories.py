@@ -1,4 +1,4 @@
-"""Writes of memories: verbatim adds, updates, deletes, batches, entities, feedback.
+"""Writes of memories: updates, deletes, batches, entities, feedback (adds: services/add.py).
 
 Every change leaves a MemoryHistory row naming its actor (an API key or a dashboard user).
 """
@@ -7,46 +7,35 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Func, Q, Value
-from django.utils import timezone
 
 from accounts.models import ApiKey, Project, User
-from config.enqueue import enqueue_on_commit
 from config.errors import DomainError
 from memories import embeddings
-from memories.message_context import neighbour_context
 from memories.models import (
     ENTITY_FIELDS,
+    ENTITY_ID_FIELDS,
     Entity,
-    Event,
-    EventStatus,
     Feedback,
     HistoryEvent,
     Memory,
     MemoryHistory,
     MemoryState,
 )
-from memories.provenance import source_of
-from memories.services.events import event_create_once
 from memories.services.limits import (
     MemoryTooLarge,
     history_input,
     memory_metadata_check,
     memory_text_check,
 )
-from memories.services.moderation_checks import (
-    feedback_flag_open,
-    memories_flags_check,
-    memory_flags_check,
-)
+from memories.services.moderation_checks import feedback_flag_open, memory_flags_check
 from memories.services.notify import deleted_results, memory_changes_notify
 
-ENTITY_ID_FIELDS = tuple(ENTITY_FIELDS.values())
 UNSET = object()
 MEMORY_LABEL = Memory._meta.label  # key of QuerySet.delete()'s per-model counts
 
@@ -65,20 +54,6 @@ class MemoryNotFound(LookupError):
 class Actor:
     api_key: ApiKey | None = None
     user: User | None = None
-
-
-@dataclass
-class NewMemories:
-    """What a verbatim add is asked to store."""
-
-    texts: list[str]
-    scope: dict[str, str | None]
-    messages: list[dict] = field(default_factory=list)
-    metadata: dict | None = None
-    categories: list[str] = field(default_factory=list)
-    immutable: bool = False
-    expiration_date: date | None = None
-    created_at: datetime | None = None
 
 
 def embedded_with(project: Project) -> str:
@@ -100,14 +75,6 @@ def text_hash(text: str) -> str:
     return hashlib.md5(text.encode()).hexdigest()  # Mem0's content hash, not a security use
 
 
-def _scope_q(scope: dict[str, str | None]) -> Q:
-    q = Q()
-    for name in ENTITY_ID_FIELDS:
-        value = scope.get(name)
-        q &= Q(**{name: value}) if value else Q(**{f"{name}__isnull": True})
-    return q
-
-
 def history_entry(memory: Memory, *, event: str, old: str | None, actor: Actor, messages=None):
     return MemoryHistory(
         project_id=memory.project_id,
@@ -116,10 +83,7 @@ def history_entry(memory: Memory, *, event: str, old: str | None, actor: Actor, 
         old_memory=old,
         new_memory=memory.text,
         input=history_input(messages),
-        user_id=memory.user_id,
-        agent_id=memory.agent_id,
-        app_id=memory.app_id,
-        run_id=memory.run_id,
+        **{name: getattr(memory, name) for name in ENTITY_ID_FIELDS},
         categories=memory.categories,
         metadata=memory.metadata,
         actor_api_key=actor.api_key,
@@ -156,133 +120,10 @@ def entities_upsert(
     )
 
 
-def memories_add_verbatim(*, project: Project, new: NewMemories, actor: Actor) -> Event:
-    """Store each text as a memory (infer=false), skipping texts the scope already holds."""
-    for text in new.texts:
-        memory_text_check(text, name="memory text")
-    memory_metadata_check(new.metadata)
-    existing = dict(
-        Memory.objects.filter(project=project, hash__in=[text_hash(t) for t in new.texts])
-        .filter(_scope_q(new.scope))
-        .values_list("hash", "id")
-    )
-    fresh = list(dict.fromkeys(t for t in new.texts if text_hash(t) not in existing))
-    vectors = embeddings.embed_texts(fresh) if fresh else []
-    contexts = neighbour_context(new.texts)  # adjacent messages, indexed for search
-    event_id = uuid.uuid4()  # the event is written last; its memories name it
-    said = _message_indexes(new)
-    with transaction.atomic():
-        created = Memory.objects.bulk_create(
-            [
-                _new_memory(
-                    project,
-                    new,
-                    text,
-                    vector,
-                    context=contexts[text],
-                    source=source_of(event_id, said.get(text, ()), text),
-                )
-                for text, vector in zip(fresh, vectors, strict=True)
-            ]
-        )
-        MemoryHistory.objects.bulk_create(
-            history_entry(m, event=HistoryEvent.ADD, old=None, actor=actor, messages=new.messages)
-            for m in created
-        )
-        entities_upsert(project=project, scope=new.scope)
-        memories_flags_check(memories=created)
-        memory_changes_notify(
-            project=project, results=[_result(m.id, m.text, "ADD") for m in created]
-        )
-        results = [_result(m.id, m.text, "ADD") for m in created] + [
-            _result(existing[text_hash(t)], t, "NOOP")
-            for t in new.texts
-            if text_hash(t) in existing
-        ]
-        return _finished_event(
-            project=project, actor=actor, new=new, results=results, event_id=event_id
-        )
-
-
-def _message_indexes(new: NewMemories) -> dict[str, tuple[int, ...]]:
-    """Each text's place(s) among the add's messages (a text said twice is stored once)."""
-    found: dict[str, tuple[int, ...]] = {}
-    texts = set(new.texts)
-    for index, message in enumerate(new.messages):
-        content = message.get("content") if isinstance(message, dict) else None
-        if isinstance(content, str) and content in texts:
-            found[content] = (*found.get(content, ()), index)
-    return found
-
-
-def _new_memory(
-    project: Project, new: NewMemories, text: str, vector, context="", source=None
-) -> Memory:
-    return Memory(
-        project=project,
-        text=text,
-        context=context,
-        source=source or {},
-        hash=text_hash(text),
-        embedding=vector,
-        embedding_model=embedded_with(project),
-        metadata=new.metadata,
-        categories=new.categories,
-        immutable=new.immutable,
-        expiration_date=new.expiration_date,
-        created_at=new.created_at or timezone.now(),
-        **{name: new.scope.get(name) for name in ENTITY_ID_FIELDS},
-    )
-
-
-def _result(memory_id, text: str, event: str) -> dict:
+def change_result(memory_id, text: str, event: str) -> dict:
+    """One entry of a change's results (ADD, UPDATE, DELETE or NOOP), as the API answers it,
+    the Event keeps it and the webhooks read it."""
     return {"id": str(memory_id), "memory": text, "data": {"memory": text}, "event": event}
-
-
-def _finished_event(
-    *, project, actor: Actor, new: NewMemories, results: list[dict], event_id=None
-) -> Event:
-    now = timezone.now()
-    return Event.objects.create(
-        id=event_id or uuid.uuid4(),
-        project=project,
-        api_key=actor.api_key,
-        event_type="ADD",
-        status=EventStatus.SUCCEEDED,
-        payload={"messages": new.messages, **{k: v for k, v in new.scope.items() if v}},
-        metadata=new.metadata,
-        results=results,
-        started_at=now,
-        completed_at=now,
-    )
-
-
-def event_create_pending(
-    *,
-    project: Project,
-    actor: Actor,
-    payload: dict,
-    idempotency_key: str = "",
-    enqueue: bool = True,
-) -> tuple[Event, bool]:
-    """A PENDING add for the extraction worker; a repeated Idempotency-Key returns the first.
-    `enqueue=False` when the caller runs the extraction itself (async_mode=false)."""
-    from memories.tasks import memory_extract_task
-
-    def create() -> Event:
-        event = Event.objects.create(
-            project=project,
-            api_key=actor.api_key,
-            event_type="ADD",
-            payload=payload,
-            metadata=payload.get("metadata"),
-            idempotency_key=idempotency_key,
-        )
-        if enqueue:
-            enqueue_on_commit(memory_extract_task, str(event.id))
-        return event
-
-    return event_create_once(project=project, idempotency_key=idempotency_key, create=create)
 
 
 @transaction.atomic
@@ -320,7 +161,7 @@ def memory_update(
     if memory.text != old_text:
         memory_flags_check(memory=memory)
     memory_changes_notify(
-        project=memory.project, results=[_result(memory.id, memory.text, "UPDATE")]
+        project=memory.project, results=[change_result(memory.id, memory.text, "UPDATE")]
     )
     return memory
 
@@ -333,7 +174,7 @@ def memory_archive(*, memory: Memory, actor: Actor) -> Memory:
     memory.save(update_fields=["state", "updated_at"])
     history_write(memory, event=HistoryEvent.DELETE, old=memory.text, actor=actor)
     memory_changes_notify(
-        project=memory.project, results=[_result(memory.id, memory.text, "DELETE")]
+        project=memory.project, results=[change_result(memory.id, memory.text, "DELETE")]
     )
     return memory
 

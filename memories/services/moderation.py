@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import ApiKey, Project, User
 from accounts.services import api_key_set_suspended, project_set_suspended
 from config.errors import DomainError
-from memories.models import Memory
+from memories.models import ENTITY_ID_FIELDS, Memory
 from memories.models_moderation import (
     AuditAction,
     AuditLog,
@@ -27,7 +27,6 @@ from memories.models_moderation import (
     RuleValidator,
 )
 from memories.services.memories import (
-    ENTITY_ID_FIELDS,
     Actor,
     MemoryRuleError,
     memory_archive,

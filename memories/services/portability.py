@@ -62,7 +62,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from accounts.models import Project
 from accounts.services import PROJECT_EDITABLE_FIELDS
 from memories import embeddings
-from memories.models import Entity, Event, Feedback, Memory, MemoryHistory
+from memories.models import ENTITY_ID_FIELDS, Entity, Event, Feedback, Memory, MemoryHistory
 from memories.models_webhooks import Webhook
 
 FORMAT = "engram-project"
@@ -75,10 +75,7 @@ ENTITY_FIELDS = ("metadata", "created_at", "updated_at")
 MEMORY_FIELDS = (
     "text",
     "hash",
-    "user_id",
-    "agent_id",
-    "app_id",
-    "run_id",
+    *ENTITY_ID_FIELDS,
     "metadata",
     "categories",
     "immutable",
@@ -97,10 +94,7 @@ HISTORY_FIELDS = (
     "old_memory",
     "new_memory",
     "input",
-    "user_id",
-    "agent_id",
-    "app_id",
-    "run_id",
+    *ENTITY_ID_FIELDS,
     "categories",
     "metadata",
     "created_at",

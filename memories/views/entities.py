@@ -20,13 +20,12 @@ from memories.selectors.dashboard import (
     memory_timeline,
 )
 from memories.selectors.memories import entity_get, memory_get
+from memories.services.add import NewMemories, memories_add_verbatim
 from memories.services.limits import MemoryTooLarge
 from memories.services.memories import (
     Actor,
     MemoryRuleError,
-    NewMemories,
     entity_delete,
-    memories_add_verbatim,
     memory_delete,
     memory_update,
 )

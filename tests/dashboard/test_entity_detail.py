@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from memories.models import Entity, HistoryEvent, Memory, MemoryHistory
-from memories.services.memories import Actor, NewMemories, memories_add_verbatim
+from memories.services.add import NewMemories, memories_add_verbatim
+from memories.services.memories import Actor
 
 SCOPE = {"user_id": "jo", "agent_id": None, "app_id": None, "run_id": None}
 

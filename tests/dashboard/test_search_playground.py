@@ -13,7 +13,8 @@ from memories.embeddings import EmbeddingUnavailable
 from memories.models import Memory
 from memories.selectors.playground import matched_terms
 from memories.selectors.search import DENSE_WEIGHT, LEXICAL_WEIGHT
-from memories.services.memories import Actor, NewMemories, memories_add_verbatim
+from memories.services.add import NewMemories, memories_add_verbatim
+from memories.services.memories import Actor
 
 ANN = ["Ann is allergic to peanuts", "Ann loves hiking in the Swiss Alps every summer"]
 BEN = ["Ben plays the cello in a symphony orchestra", "Ben is vegetarian and never eats meat"]

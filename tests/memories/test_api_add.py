@@ -182,3 +182,41 @@ def test_a_reader_cannot_add(bob):
     response = post(bob, {"messages": "x", "user_id": "a", "infer": False})
 
     assert response.status_code == 403
+
+
+def test_an_inferred_add_stores_its_dates_metadata_and_immutability(alice, settings):
+    settings.LLM_MODEL = ""  # the offline extractor
+    body = {
+        "messages": "I live in Berlin.",
+        "user_id": "alice",
+        "async_mode": False,
+        "timestamp": "2023-11-14T22:13:20Z",
+        "expiration_date": "2030-01-31",
+        "immutable": True,
+        "metadata": {"source": "chat"},
+    }
+
+    answer = post(alice, body).json()
+
+    memory = Memory.objects.get(pk=answer["results"][0]["id"])
+    assert memory.created_at == datetime.fromtimestamp(1_700_000_000, tz=UTC)
+    assert memory.expiration_date.isoformat() == "2030-01-31"
+    assert (memory.immutable, memory.metadata) == (True, {"source": "chat"})
+
+
+def test_an_inferred_add_keeps_its_dates_as_json_in_the_event(alice):
+    body = {"messages": "x", "user_id": "a", "timestamp": "2023-11-14T22:13:20Z"}
+
+    event_id = post(alice, {**body, "expiration_date": "2030-01-31"}).json()["event_id"]
+
+    payload = Event.objects.get(pk=event_id).payload
+    assert (payload["timestamp"], payload["expiration_date"]) == (1_700_000_000, "2030-01-31")
+
+
+def test_immutable_false_as_text_is_false_with_inference_too(alice, settings):
+    settings.LLM_MODEL = ""
+    body = {"messages": "I live in Berlin.", "user_id": "alice", "immutable": "false"}
+
+    post(alice, {**body, "async_mode": False})
+
+    assert Memory.objects.get().immutable is False
