@@ -87,8 +87,7 @@ def _with_llm(messages: list[dict], options: ExtractionOptions) -> Extracted:
         instructions=instructions,
         today=timezone.now().date(),
     )
-    # prompts.conversation_text still reads the shape the pipeline had before, {"role", "text"}.
-    conversation = conversation_text([{"role": m["role"], "text": m["content"]} for m in messages])
+    conversation = conversation_text(messages)
     answer, usage = llm_json(system=system, user=conversation, schema=FactsOut)
     allowed = set(options.category_names)
     said = user_message_indexes(messages)  # an LLM does not say which message gave a fact

@@ -89,4 +89,4 @@ def facts_system(
 
 
 def conversation_text(messages: list[dict]) -> str:
-    return "\n".join(f"{m['role']}: {m['text']}" for m in messages if m["text"].strip())
+    return "\n".join(f"{m['role']}: {m['content']}" for m in messages if m["content"].strip())
