@@ -73,7 +73,10 @@ class Reading:
     fired: list[str] = field(default_factory=list)  # the table rules that read something
 
 
-NOT_THE_USER = "said by the assistant: only the user's own statements become memories"
+NOT_THE_USER = (
+    "said by the assistant: only the user's own statements, and what the assistant recommended "
+    "by name, become memories"
+)
 NOT_A_STATEMENT = "not a statement: a greeting, thanks, filler, a request or a guess"
 # What is said to keep the conversation going, not about the user: skipped with its reason.
 _CHATTER = (
@@ -158,7 +161,10 @@ def _drafts(messages: object, reading: Reading) -> list[tuple[int, str, Draft]]:
     budget = MAX_SENTENCES
     for index, role, content in _texts(messages):
         if role != "user":
-            reading.skipped.append(Skip(index, content[:EXCERPT_CHARS], NOT_THE_USER))
+            recommended = _recommendations(content)
+            drafts += [(index, sentence, draft) for sentence, draft in recommended]
+            if not recommended:
+                reading.skipped.append(Skip(index, content[:EXCERPT_CHARS], NOT_THE_USER))
             continue
         found: list[tuple[int, str, Draft]] = []
         for sentence in _sentences(content)[:budget]:
@@ -197,6 +203,17 @@ def _read_english(sentence: str, index: int, reading: Reading) -> list[Draft]:
         reason = "question" if sentence.rstrip().endswith("?") else NOT_A_STATEMENT
         reading.skipped.append(Skip(index, sentence.strip()[:EXCERPT_CHARS], reason))
     return drafts
+
+
+def _recommendations(content: str) -> list[tuple[str, Draft]]:
+    """(sentence, fact) of what the assistant recommended by name: users ask about it later
+    ("which painters did you recommend to me?"). Its other words are not the user's."""
+    found = []
+    for sentence in _sentences(content)[:MAX_SENTENCES]:
+        language = "zh" if _CJK.search(sentence) and not _KANA_HANGUL.search(sentence) else "en"
+        if draft := offline_table.recommendation(sentence, language):
+            found.append((sentence, draft))
+    return found
 
 
 def _sentences(content: str) -> list[str]:

@@ -58,9 +58,19 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Recommends:
+    """How an assistant's sentence that recommends something it names is recognised."""
+
+    marker: re.Pattern  # a way of recommending: "I suggest", "you could try", 推荐
+    names: re.Pattern  # what it names: a title, a list of names
+    fact: str  # "Assistant recommended: {sentence}"
+
+
+@dataclass(frozen=True)
 class Table:
     language: str
     rules: tuple[Rule, ...]
+    recommends: Recommends | None = None
     clause_breaks: re.Pattern | None = None
     trim: re.Pattern | None = None  # punctuation and particles around a clause
     lead_words: re.Pattern | None = None
@@ -95,11 +105,19 @@ def table(language: str) -> Table:
     data = json.loads((DATA_DIR / f"extraction_{language}.json").read_text(encoding="utf-8"))
     words = data.get("words", {})
     rules = tuple(_rule(rule, data.get("end", ""), words) for rule in data["rules"])
+    recommends = data.get("recommends")
+    if recommends:
+        recommends = Recommends(
+            marker=re.compile(recommends["marker"], re.IGNORECASE),
+            names=re.compile(recommends["names"]),  # case matters: names are capitalised
+            fact=recommends["fact"],
+        )
     if "clause_breaks" not in data:
-        return Table(language=language, rules=rules)
+        return Table(language=language, rules=rules, recommends=recommends)
     return Table(
         language=language,
         rules=rules,
+        recommends=recommends,
         clause_breaks=re.compile(data["clause_breaks"]),
         trim=re.compile(data["trim"]),
         lead_words=re.compile(data["lead_words"]),
@@ -217,6 +235,17 @@ def _keep(unread: list[str], whole: str, tab: Table, reading: Reading) -> None:
         subject = kept_subject(text)
         categories = tuple(topics(text, tab)) or ("misc",)
         reading.kept.append(Draft(text=text, subject=subject, categories=categories))
+
+
+def recommendation(sentence: str, language: str) -> Draft | None:
+    """An assistant's sentence that recommends something it names ("I suggest you try
+    "Civilization"", 峨眉山、黄山、泰山都是不错的选择), as a fact; None for anything else."""
+    found = table(language).recommends
+    text = sentence.strip()
+    if not found or not found.marker.search(text) or not found.names.search(text):
+        return None
+    fact = found.fact.format(sentence=text.rstrip("\u3002.!\uff01"))  # its closing stop
+    return Draft(text=fact, subject=kept_subject(fact), categories=())
 
 
 KEPT_SUBJECT = "statement:"
