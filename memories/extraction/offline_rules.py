@@ -116,12 +116,6 @@ _WORK_IN = re.compile(r"I work in (?P<v>.+)", re.I)
 _TEACH = re.compile(
     r"I teach (?P<v>[\w -]{2,30}?)(?: (?:at|in) (?P<org>(?:a |an |the )?[\w' -]{2,40}))?", re.I
 )
-_STATUS = re.compile(
-    r"I am (?P<v>unemployed|jobless|between jobs|out of work|retired|self-employed|a freelancer|"
-    r"freelancing|looking for (?:a )?(?:new )?job|job hunting)|"
-    r"I (?P<r>retired)(?: (?:last|this|in|on) .+)?",
-    re.I,
-)
 _QUIT_JOB = re.compile(
     r"I (?:quit|left|lost) my job(?: at (?P<org>.+))?|"
     r"I (?:got|was) (?P<how>fired|laid off|let go)(?: from (?P<from>.+))?",
@@ -202,16 +196,6 @@ def teaches(c: Clause) -> list[Draft]:
     org = _org(m["org"] or "", c)
     text = f"Teaches {subject}" + (f" at {org}" if org else "")
     return [Draft(text, "employer" if org else "occupation", WORK)]
-
-
-_STATE_WORDS = {"freelancing": "a freelancer", "jobless": "unemployed"}
-
-
-def work_status(c: Clause) -> list[Draft]:
-    if not (m := _STATUS.fullmatch(c.text)):
-        return []
-    state = (m["v"] or m["r"]).lower()
-    return [Draft(f"Is {_STATE_WORDS.get(state, state)}", "employer", WORK)]
 
 
 def job_change(c: Clause) -> list[Draft]:

@@ -287,20 +287,12 @@ def _prog(lang: str) -> str:
 
 
 _DEVICE = alternation(DEVICES)
-_DRIVE = re.compile(r"I (?P<neg>do not )?drive (?P<v>(?:a|an) .+)", re.I)
 _OWN = re.compile(
     rf"I (?P<verb>own|have|bought|got) (?P<v>(?:a|an|two|three) (?:[\w-]+ ){{0,2}}?(?:{_DEVICE}))"
     r"(?P<pl>s)?(?P<where> in (?-i:[A-Z])[\w.' -]{1,30})?",
     re.I,
 )
 _USE = re.compile(r"I (?:am )?(?P<neg>do not )?(?:use|using) (?P<v>.+)", re.I)
-
-
-def vehicle(c: Clause) -> list[Draft]:
-    car = tidy(m["v"], max_words=5) if (m := _DRIVE.fullmatch(c.text)) else ""
-    if not car or car.split()[-1].lower() in {"lot", "bit", "little"}:
-        return []
-    return [Draft(does("drive", car, negated=bool(m["neg"]), ended=c.ended), "vehicle", ())]
 
 
 def possession(c: Clause) -> list[Draft]:

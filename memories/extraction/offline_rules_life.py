@@ -14,9 +14,7 @@ from memories.extraction.offline_vocab import (
     CONDITIONS,
     DIET_PLANS,
     DIETS,
-    NOT_A_FOOD,
     NOT_ALLERGENS,
-    STATES,
     VAGUE_OBJECTS,
     alternation,
 )
@@ -37,9 +35,6 @@ _ON_DIET = re.compile(
     re.I,
 )
 _WENT = re.compile(rf"I (?:went|became|turned|am going|switched to) (?P<d>{_DIET})(?: .+)?", re.I)
-_CANNOT_EAT = re.compile(
-    r"I (?:cannot|can not) (?:eat|have) (?P<f>[a-z][a-z'-]*(?: [a-z'-]+){0,2})", re.I
-)
 
 
 def diet(c: Clause) -> list[Draft]:
@@ -50,15 +45,6 @@ def diet(c: Clause) -> list[Draft]:
         return [_diet(w, negated, c.ended, (groups.get("q") or "").lower()) for w in words]
     if m := _WENT.fullmatch(c.text):
         return [_diet(m["d"], False, False, "")]
-    return []
-
-
-def cannot_eat(c: Clause) -> list[Draft]:
-    """ "I can't eat pizza": any food, as said; "I can't eat it right now" is no diet."""
-    if (m := _CANNOT_EAT.fullmatch(c.text)) and not set(
-        (food := m["f"].lower()).split()
-    ) & NOT_A_FOOD:
-        return [Draft(f"Cannot eat {food}", f"diet:{key(food)}", FOOD)]
     return []
 
 
@@ -88,9 +74,6 @@ _CONDITION = re.compile(
     rf"got diagnosed with|am diagnosed with) (?P<c>{alternation(CONDITIONS)})",
     re.I,
 )
-_STATE = re.compile(
-    rf"I am (?P<neg>not )?(?P<n>\d{{1,2}} (?:weeks|months) )?(?P<s>{alternation(STATES)})", re.I
-)
 _HABIT = re.compile(
     r"I (?P<neg>do not )?(?P<v>smoke|vape|drink alcohol|drink)(?: at all| much| often)?|"
     r"I (?:quit|stopped|gave up) (?P<q>smoking|drinking|vaping|alcohol|caffeine|coffee|sugar)",
@@ -115,15 +98,6 @@ def condition(c: Clause) -> list[Draft]:
     else:
         text = f"Was diagnosed with {name}" if "diagnosed" in verb else f"Has {name}"
     return [Draft(text, f"condition:{key(name)}", HEALTH)]
-
-
-def health_state(c: Clause) -> list[Draft]:
-    if not (m := _STATE.fullmatch(c.text)):
-        return []
-    state = m["s"].lower()
-    subject = "pregnancy" if state == "pregnant" else f"condition:{key(state)}"
-    text = is_((m["n"] or "").lower() + state, negated=bool(m["neg"]), ended=c.ended)
-    return [Draft(text, subject, HEALTH)]
 
 
 def _as_said(phrase: str) -> str:

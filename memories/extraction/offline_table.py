@@ -86,7 +86,7 @@ SHAPES: dict[str, Callable[[str, Clause], str]] = {
     "date": lambda text, _: date_text(text),
     "lower": lambda text, _: text.lower(),
     "proper": lambda text, _: proper(text.lower()),
-    "phrase": lambda text, _: tidy(text, max_words=8),
+    "phrase": lambda text, _: tidy(text, max_words=8),  # "phrase:5": up to five words
 }
 
 
@@ -150,6 +150,13 @@ def _rule(rule: dict, end: str, words: dict) -> Rule:
     )
 
 
+def _shaped(text: str, shape: str, clause: Clause) -> str:
+    name, _, words = shape.partition(":")
+    if name == "phrase" and words:
+        return tidy(text, max_words=int(words))
+    return SHAPES[name](text, clause)
+
+
 def read_clause(clause: Clause, language: str = "en") -> tuple[str, list[Draft]]:
     """(the rule's name, its drafts) of the first rule that reads a whole canonical clause;
     ("", []) when none does."""
@@ -166,7 +173,9 @@ def _declared(rule: Rule, clause: Clause) -> list[Draft]:
         return []
     groups = {name: value or "" for name, value in match.groupdict().items()}
     for name, shape in rule.shapes:
-        groups[name] = SHAPES[shape](groups[name], clause)
+        if not groups[name]:
+            continue  # an optional group the clause does not have: "Is {n}pregnant"
+        groups[name] = _shaped(groups[name], shape, clause)
         if not groups[name]:
             return []
     negated = any(value for name, value in groups.items() if name.startswith("neg"))

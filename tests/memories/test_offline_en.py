@@ -55,9 +55,9 @@ def test_declared_rules_are_well_formed():
         groups = set(re.findall(r"\(\?P<(\w+)>", rule["pattern"]))
         for template in (rule["fact"], rule.get("negated", ""), rule.get("ended", "")):
             assert set(re.findall(r"\{(\w+)\}", template)) <= groups, rule["name"]
-        assert set(rule.get("shapes", {})) <= groups and set(
-            rule.get("shapes", {}).values()
-        ) <= set(SHAPES), rule["name"]
+        shapes = rule.get("shapes", {})
+        assert set(shapes) <= groups, rule["name"]
+        assert {shape.partition(":")[0] for shape in shapes.values()} <= set(SHAPES), rule["name"]
         # A rule that reads a negation says how: a negated fact (or an ended one, when the
         # negation is the rule's own, as in "I do not eat pork").
         if any(g.startswith("neg") for g in groups):
