@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
@@ -14,6 +15,8 @@ from django.views.decorators.cache import never_cache
 from config.redis import get_redis
 
 WORKER_SEEN_KEY = "health:worker-last-seen"
+NO_WORKER_YET = "no Celery worker has reported yet"
+logger = logging.getLogger(__name__)
 
 
 def worker_seen_now() -> None:
@@ -59,7 +62,7 @@ def _redis() -> dict:
 def _worker() -> dict:
     last_seen = cache.get(WORKER_SEEN_KEY)
     if last_seen is None:
-        return {"status": "error", "detail": "no Celery worker has reported yet"}
+        return {"status": "error", "detail": NO_WORKER_YET}
     age = round(time.time() - last_seen, 1)
     if age > settings.WORKER_HEARTBEAT_MAX_AGE:
         return {"status": "error", "detail": f"last worker heartbeat {age} s ago", "age_s": age}
@@ -97,16 +100,30 @@ def _migrations() -> dict:
     return {}
 
 
-def _report(checks: dict) -> JsonResponse:
+def _report(request_path: str, checks: dict) -> JsonResponse:
     results = {name: _timed(check) for name, check in checks.items()}
     healthy = all(result["status"] == "ok" for result in results.values())
     body = {"status": "ok" if healthy else "error", "checks": results}
-    return JsonResponse(body, status=200 if healthy else 503)
+    response = JsonResponse(body, status=200 if healthy else 503)
+    if not healthy:
+        _log_unhealthy(request_path, results)
+        # Logged above at its own level: Django would log every 503 as an ERROR of
+        # django.request, and a worker that is still starting is no error.
+        response._has_been_logged = True
+    return response
+
+
+def _log_unhealthy(path: str, results: dict) -> None:
+    failing = {name: r.get("detail", "") for name, r in results.items() if r["status"] != "ok"}
+    starting = set(failing.values()) == {NO_WORKER_YET}  # the worker has not started yet
+    text = "; ".join(f"{name}: {detail}" for name, detail in failing.items())
+    logger.log(logging.INFO if starting else logging.WARNING, "%s: 503, %s", path, text)
 
 
 @never_cache
 def healthz(request):
     return _report(
+        request.path,
         {
             "database": _database,
             "pgvector": _pgvector,
@@ -114,10 +131,12 @@ def healthz(request):
             "worker": _worker,
             "embedder": _embedder,
             "extractor": _extractor,
-        }
+        },
     )
 
 
 @never_cache
 def readyz(request):
-    return _report({"database": _database, "redis": _redis, "migrations": _migrations})
+    return _report(
+        request.path, {"database": _database, "redis": _redis, "migrations": _migrations}
+    )

@@ -151,8 +151,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"
-# Anyone may create an account (with a personal organization and a "default" project).
-SIGNUP_ENABLED = env_bool("SIGNUP_ENABLED", True)
+# Whether anyone who can reach the server may create an account (with a personal organization
+# and a "default" project). Off unless asked for: a self-hosted instance is usually private,
+# and its people are invited (Members) or created by an admin.
+SIGNUP_ENABLED = env_bool("SIGNUP_ENABLED", False)
 
 # Failed-login throttling (django-axes, accounts.login_throttle): 5 failures of one email
 # from one address lock that pair out for 15 minutes, and LOGIN_FAILURES_PER_ADDRESS

@@ -64,8 +64,15 @@ def webhook_target(url: str, *, allow_private: bool | None = None) -> Target:
         reason = address_refusal(address, allow_private=allow_private)
         if reason:
             where = str(address) if parsed.host == str(address) else f"{parsed.host} ({address})"
+            hint = ""
+            if address_refusal(address, allow_private=True) is None:  # the setting would allow it
+                hint = (
+                    " To deliver to a receiver on this machine or your own network, start Engram"
+                    " with WEBHOOKS_ALLOW_PRIVATE=true."
+                )
             raise WebhookUrlRefused(
-                f"Webhook URL refused: {where} is {reason}; webhooks only go to public addresses."
+                f"Webhook URL refused: {where} is {reason}; webhooks only go to public "
+                f"addresses.{hint}"
             )
     return Target(url=parsed, address=addresses[0])
 

@@ -1,3 +1,5 @@
+import logging
+
 import pytest
 from django.core.cache import cache
 
@@ -80,3 +82,27 @@ def test_it_serves_the_home_page_with_the_base_layout(client):
     assert response.status_code == 200
     assert b"/healthz" in response.content
     assert b"htmx" in response.content
+
+
+def test_a_worker_still_starting_is_logged_as_information_not_as_an_error(client, caplog):
+    """make up prints the log: a 503 while the worker starts must not read as a failure."""
+    cache.delete(WORKER_SEEN_KEY)
+    caplog.set_level(logging.INFO)
+
+    assert client.get("/healthz").status_code == 503
+
+    levels = {(r.name, r.levelname) for r in caplog.records}
+    assert ("config.health", "INFO") in levels
+    assert not any(r.levelno >= logging.ERROR for r in caplog.records)
+    assert "worker: no Celery worker has reported yet" in caplog.text
+
+
+def test_a_real_failure_is_logged_as_a_warning_naming_it(client, caplog):
+    cache.set(WORKER_SEEN_KEY, 0)  # a worker that stopped reporting
+    caplog.set_level(logging.INFO)
+
+    assert client.get("/healthz").status_code == 503
+
+    [record] = [r for r in caplog.records if r.name == "config.health"]
+    assert record.levelname == "WARNING" and "heartbeat" in record.getMessage()
+    assert not any(r.name == "django.request" for r in caplog.records)

@@ -120,6 +120,7 @@ def signup(client: Client, email: str = "erin@example.com"):
     return client.post("/signup/", {"email": email, "password1": secret, "password2": secret})
 
 
+@override_settings(SIGNUP_ENABLED=True)
 def test_signup_page_and_fragment(client, db, htmx):
     page = client.get("/signup/")
     assert page.status_code == 200 and "topbar" in page.content.decode()
@@ -128,6 +129,7 @@ def test_signup_page_and_fragment(client, db, htmx):
     assert fragment.lstrip().startswith('<form id="signup-form"') and "topbar" not in fragment
 
 
+@override_settings(SIGNUP_ENABLED=True)
 def test_signup_creates_user_organization_and_project(client, db):
     response = signup(client, "Erin@Example.com")
     user = User.objects.get(email="erin@example.com")
@@ -143,6 +145,7 @@ def test_signup_creates_user_organization_and_project(client, db):
     assert client.get(response["Location"]).status_code == 200  # signed in
 
 
+@override_settings(SIGNUP_ENABLED=True)
 def test_signup_refuses_a_taken_email(client, carol):
     response = signup(client, "CAROL@example.com")
     assert response.status_code == 200
@@ -150,14 +153,15 @@ def test_signup_refuses_a_taken_email(client, carol):
     assert User.objects.count() == 1
 
 
-@override_settings(SIGNUP_ENABLED=False)
-def test_signup_can_be_turned_off(client, db):
+def test_signup_is_off_unless_enabled(client, db, settings):
+    assert settings.SIGNUP_ENABLED is False  # the default: SIGNUP_ENABLED is unset here
     assert client.get("/signup/").status_code == 404
     assert signup(client).status_code == 404
     assert not User.objects.exists()
     assert 'href="/signup/"' not in client.get("/login/").content.decode()
 
 
+@override_settings(SIGNUP_ENABLED=True)
 def test_login_links_to_signup_when_enabled(client, db):
     assert 'href="/signup/"' in client.get("/login/").content.decode()
 

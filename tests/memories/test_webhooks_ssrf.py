@@ -110,3 +110,13 @@ def test_http_targets_send_no_sni():
 
     assert str(target.request_url) == "http://[2606:4700::1111]/h"
     assert target.extensions == {}
+
+
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [("http://127.0.0.1/", True), ("http://10.0.0.5/", True), ("http://0.0.0.0/", False)],
+)
+def test_a_refusal_names_the_setting_only_where_it_would_help(url, named):
+    with pytest.raises(ssrf.WebhookUrlRefused) as refused:
+        ssrf.webhook_target(url, allow_private=False)
+    assert ("WEBHOOKS_ALLOW_PRIVATE=true" in str(refused.value)) is named
