@@ -55,6 +55,11 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests (tests/browser/)"; \
 	  apt-get install -y -qq chromium >/dev/null 2>&1 || \
 	  { apt-get update -qq && apt-get install -y -qq chromium; }; }
+	@# A CJK font, so the Chinese screens' screenshots show Hanzi, not boxes.
+	@fc-list 2>/dev/null | grep -q "Noto Sans CJK" || { \
+	  echo "Installing Debian's fonts-noto-cjk for the Chinese screenshots"; \
+	  apt-get install -y -qq fonts-noto-cjk >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq fonts-noto-cjk; }; }
 
 clean:
 	rm -rf build *.egg-info
