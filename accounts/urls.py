@@ -1,3 +1,5 @@
+"""Getting in: sign-in, sign-up, password, invitations and where signing in lands."""
+
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
@@ -10,4 +12,5 @@ urlpatterns = [
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("invite/<str:token>/", views.invitation_accept, name="invitation-accept"),
 ]

@@ -1,23 +1,35 @@
-"""Dashboard entry points: sign-in, sign-up, password change and the project switcher."""
+"""Getting in: sign-in, sign-up, password change, accepting an invitation, and `/dashboard/`,
+where signing in lands (the first project, or a form to create one). The screens inside a
+project are the `dashboard` app's."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts import services
 from accounts.forms import ProjectCreateForm, SignupForm
 from accounts.models import Project
-from accounts.selectors import dashboard_projects
+from accounts.selectors import (
+    dashboard_projects,
+    invitation_get_by_token,
+    organization_first_project,
+    user_exists,
+)
 from accounts.services import project_create_for_user, user_signup
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -25,7 +37,7 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 def overview_url(project: Project) -> str:
     kwargs = {"org_id": project.organization.public_id, "project_id": project.public_id}
-    return reverse("overview", kwargs=kwargs)
+    return reverse("dashboard:overview", kwargs=kwargs)
 
 
 class HtmxFragmentMixin:
@@ -100,3 +112,38 @@ def dashboard(request):
         return redirect(overview_url(project))
     template = "dashboard/no_projects.html#create-project" if request.htmx else None
     return render(request, template or "dashboard/no_projects.html", {"form": form})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation_accept(request, token: str):
+    """GET shows the invitation, POST accepts it. Visitors sign in (or up) first and come back."""
+    invitation = invitation_get_by_token(token=token)
+    if not request.user.is_authenticated:
+        return _sign_in_first(request, invitation)
+    if request.method == "POST":
+        try:
+            membership = services.invitation_accept(token=token, user=request.user)
+        except services.AccountsError:
+            pass  # the page below says why
+        else:
+            organization = membership.organization
+            messages.success(request, f"Welcome to {organization.name}.")
+            project = organization_first_project(organization=organization)
+            return redirect(overview_url(project) if project else "dashboard")
+    problem = services.invitation_problem(invitation=invitation, user=request.user)
+    context = {"invitation": invitation, "problem": problem}
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        context,
+        status=404 if invitation is None else 200,
+    )
+
+
+def _sign_in_first(request, invitation):
+    """To sign-up if the invited address has no account yet (and sign-up is on), else to login."""
+    new_person = invitation is not None and not user_exists(email=invitation.email)
+    if new_person and settings.SIGNUP_ENABLED:
+        query = urlencode({"next": request.get_full_path()})
+        return redirect(f"{reverse('signup')}?{query}")
+    return redirect_to_login(request.get_full_path())

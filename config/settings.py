@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "memories",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

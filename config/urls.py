@@ -16,11 +16,7 @@ urlpatterns = [
     re_path(r"^readyz/?$", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
-    path("", include("memories.urls")),
-    path("", include("accounts.urls_project")),
-    path("", include("memories.urls_ops")),
-    path("", include("memories.urls_playground")),
-    path("", include("memories.urls_moderation")),
+    path("", include("dashboard.urls")),
     path("api/schema/", SpectacularJSONAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -86,7 +86,7 @@ def test_it_refuses_a_key_revoked_in_the_dashboard(alice):
     dashboard.force_login(alice.user)
     args = [alice.organization.public_id, alice.project.public_id, alice.api_key.prefix]
 
-    dashboard.post(reverse("dashboard-key-revoke", args=args))
+    dashboard.post(reverse("dashboard:key-revoke", args=args))
 
     assert alice.client().get(PING).status_code == 401
 

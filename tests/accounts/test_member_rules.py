@@ -147,7 +147,7 @@ def dashboard_status(actor: str) -> int:
 @pytest.mark.parametrize(("actor", "target", "role"), SET_ROLE_CELLS)
 def test_it_sets_a_role_on_the_dashboard_only_as_the_rules_say(db, actor, target, role):
     world = World(actor, target)
-    client, url = world.dashboard("dashboard-member-role")
+    client, url = world.dashboard("dashboard:member-role")
 
     response = client.post(url, {"email": world.target.user.email, "role": role}, **HTMX)
 
@@ -161,7 +161,7 @@ def test_it_sets_a_role_on_the_dashboard_only_as_the_rules_say(db, actor, target
 @pytest.mark.parametrize(("actor", "target"), REMOVE_CELLS)
 def test_it_removes_on_the_dashboard_only_as_the_rules_say(db, actor, target):
     world = World(actor, target)
-    client, url = world.dashboard("dashboard-member-remove")
+    client, url = world.dashboard("dashboard:member-remove")
 
     response = client.post(url, {"email": world.target.user.email}, **HTMX)
 
@@ -173,7 +173,7 @@ def test_it_removes_on_the_dashboard_only_as_the_rules_say(db, actor, target):
 @pytest.mark.parametrize(("actor", "role"), GIVE_CELLS)
 def test_it_invites_on_the_dashboard_only_as_the_rules_say(db, actor, role):
     world = World(actor, ADMIN)
-    client, url = world.dashboard("dashboard-invitation-create")
+    client, url = world.dashboard("dashboard:invitation-create")
 
     response = client.post(url, {"email": "new@example.com", "role": role}, **HTMX)
 
@@ -185,7 +185,7 @@ def test_it_invites_on_the_dashboard_only_as_the_rules_say(db, actor, role):
 @pytest.mark.parametrize("actor", [OWNER, ADMIN])
 def test_it_offers_only_the_allowed_controls(db, actor):
     world = World(actor, ADMIN)
-    client, url = world.dashboard("dashboard-members")
+    client, url = world.dashboard("dashboard:member-list")
 
     html = client.get(url).content.decode()
 

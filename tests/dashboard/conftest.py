@@ -7,7 +7,7 @@ from django.urls import reverse
 
 def overview_url(tenant) -> str:
     return reverse(
-        "overview",
+        "dashboard:overview",
         kwargs={"org_id": tenant.organization.public_id, "project_id": tenant.project.public_id},
     )
 

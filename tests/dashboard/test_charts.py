@@ -3,7 +3,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 
-from memories.views.charts import bar_chart, stacked_bar_chart
+from dashboard.charts import bar_chart, stacked_bar_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 DAYS = [date(2026, 11, 1) + timedelta(days=n) for n in range(7)]

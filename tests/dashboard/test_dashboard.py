@@ -7,8 +7,8 @@ from django.http import Http404, HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 
-from accounts.decorators import project_view
 from accounts.models import Membership, Organization, Project, Role
+from dashboard.decorators import project_view
 from tests.dashboard.conftest import overview_url
 from tests.factories import MembershipFactory, UserFactory
 
@@ -52,7 +52,7 @@ def test_creating_the_first_project_makes_a_personal_organization(client, db):
     assert Membership.objects.get(user=user).role == Role.OWNER
     assert response.status_code == 302
     assert response["Location"] == reverse(
-        "overview",
+        "dashboard:overview",
         kwargs={"org_id": project.organization.public_id, "project_id": project.public_id},
     )
 
@@ -115,6 +115,6 @@ def test_creating_a_project_over_htmx_redirects_the_browser(client, db, htmx):
     project = Project.objects.get(name="bot")
     assert response.status_code == 200
     assert response["HX-Redirect"] == reverse(
-        "overview",
+        "dashboard:overview",
         kwargs={"org_id": project.organization.public_id, "project_id": project.public_id},
     )

@@ -3,19 +3,19 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from dashboard.selectors.entities import entities_page
 from memories.models import Entity, Memory, MemoryState
-from memories.selectors.dashboard import entities_page
 
 
 def list_url(tenant, **query) -> str:
     args = [tenant.organization.public_id, tenant.project.public_id]
-    url = reverse("dashboard-entity-list", args=args)
+    url = reverse("dashboard:entity-list", args=args)
     return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
 
 
 def delete_url(tenant, entity_type: str, name: str) -> str:
     args = [tenant.organization.public_id, tenant.project.public_id, entity_type, name]
-    return reverse("dashboard-entity-delete", args=args)
+    return reverse("dashboard:entity-delete", args=args)
 
 
 def seed(tenant, users: int = 1, memories: int = 1):
@@ -187,7 +187,7 @@ def test_an_entity_whose_name_looks_like_an_action_is_reachable(alice_client, al
     Memory.objects.create(project=alice.project, text="slashy fact", hash="s", user_id="x/delete")
     args = [alice.organization.public_id, alice.project.public_id, "user", "x/delete"]
 
-    response = alice_client.get(reverse("dashboard-entity-detail", args=args))
+    response = alice_client.get(reverse("dashboard:entity-detail", args=args))
 
     assert response.status_code == 200 and "slashy fact" in response.content.decode()
     assert alice_client.post(delete_url(alice, "user", "x/delete")).status_code == 302

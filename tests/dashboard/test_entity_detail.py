@@ -14,18 +14,18 @@ SCOPE = {"user_id": "jo", "agent_id": None, "app_id": None, "run_id": None}
 
 def detail_url(tenant, name: str = "jo", entity_type: str = "user", **query) -> str:
     args = [tenant.organization.public_id, tenant.project.public_id, entity_type, name]
-    url = reverse("dashboard-entity-detail", args=args)
+    url = reverse("dashboard:entity-detail", args=args)
     return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
 
 
 def add_url(tenant, name: str = "jo") -> str:
     args = [tenant.organization.public_id, tenant.project.public_id, "user", name]
-    return reverse("dashboard-memory-add", args=args)
+    return reverse("dashboard:memory-add", args=args)
 
 
 def memory_url(tenant, memory, action: str) -> str:
     args = [tenant.organization.public_id, tenant.project.public_id, "user", "jo", memory.id]
-    return reverse(f"dashboard-memory-{action}", args=args)
+    return reverse(f"dashboard:memory-{action}", args=args)
 
 
 def add(tenant, *texts: str, actor: Actor | None = None) -> list[Memory]:
@@ -315,5 +315,5 @@ def test_it_reaches_memories_of_entities_whose_names_hold_slashes(alice_client, 
     )
     memory = Memory.objects.get()
     args = [alice.organization.public_id, alice.project.public_id, "user", "team/jo", memory.id]
-    response = alice_client.post(reverse("dashboard-memory-delete", args=args), **htmx)
+    response = alice_client.post(reverse("dashboard:memory-delete", args=args), **htmx)
     assert response.status_code == 200 and not Memory.objects.exists()

@@ -17,15 +17,15 @@ def args(tenant) -> list:
 
 
 def list_url(tenant, query: str = "") -> str:
-    return reverse("dashboard-events", args=args(tenant)) + (f"?{query}" if query else "")
+    return reverse("dashboard:event-list", args=args(tenant)) + (f"?{query}" if query else "")
 
 
 def detail_url(tenant, event) -> str:
-    return reverse("dashboard-event-detail", args=[*args(tenant), event.pk])
+    return reverse("dashboard:event-detail", args=[*args(tenant), event.pk])
 
 
 def retry_url(tenant, event) -> str:
-    return reverse("dashboard-event-retry", args=[*args(tenant), event.pk])
+    return reverse("dashboard:event-retry", args=[*args(tenant), event.pk])
 
 
 def failed_add(tenant, text: str = "I love jazz.", **fields) -> Event:
@@ -179,7 +179,7 @@ def test_the_detail_of_another_kind_shows_its_results_as_json(alice_client, alic
 
 def test_an_unknown_event_is_404(alice_client, alice):
     url = reverse(
-        "dashboard-event-detail", args=[*args(alice), "0" * 8 + "-0000-0000-0000-" + "0" * 12]
+        "dashboard:event-detail", args=[*args(alice), "0" * 8 + "-0000-0000-0000-" + "0" * 12]
     )
     assert alice_client.get(url).status_code == 404
 

@@ -16,12 +16,14 @@ PLAINTEXT = re.compile(r"eg_[a-z0-9]{12}_[A-Za-z0-9_-]{20,}")
 
 
 def keys_url(tenant) -> str:
-    return reverse("dashboard-keys", args=[tenant.organization.public_id, tenant.project.public_id])
+    return reverse(
+        "dashboard:key-list", args=[tenant.organization.public_id, tenant.project.public_id]
+    )
 
 
 def revoke_url(tenant, api_key) -> str:
     args = [tenant.organization.public_id, tenant.project.public_id, api_key.prefix]
-    return reverse("dashboard-key-revoke", args=args)
+    return reverse("dashboard:key-revoke", args=args)
 
 
 def create(client, tenant, headers=None, **data):
@@ -74,7 +76,7 @@ def test_it_sends_anonymous_visitors_to_login(client, alice):
 
 def test_it_does_not_revoke_another_projects_key_through_this_project(alice_client, alice, charlie):
     url = reverse(
-        "dashboard-key-revoke",
+        "dashboard:key-revoke",
         args=[alice.organization.public_id, alice.project.public_id, charlie.api_key.prefix],
     )
     assert alice_client.post(url).status_code == 404
@@ -203,7 +205,7 @@ def test_it_redirects_after_revoking_without_htmx(alice_client, alice):
 
 def test_it_404s_revoking_an_unknown_key(alice_client, alice):
     url = reverse(
-        "dashboard-key-revoke",
+        "dashboard:key-revoke",
         args=[alice.organization.public_id, alice.project.public_id, "nosuchprefix"],
     )
     assert alice_client.post(url).status_code == 404

@@ -20,12 +20,12 @@ def url(name, tenant, *extra) -> str:
 
 
 def members_url(tenant) -> str:
-    return url("dashboard-members", tenant)
+    return url("dashboard:member-list", tenant)
 
 
 def invite(client, tenant, email="dora@example.com", role="MEMBER", **headers):
     return client.post(
-        url("dashboard-invitation-create", tenant), {"email": email, "role": role}, **headers
+        url("dashboard:invitation-create", tenant), {"email": email, "role": role}, **headers
     )
 
 
@@ -46,7 +46,7 @@ def test_it_renders_the_page_for_the_owner(alice_client, alice, bob):
     assert response.status_code == 200 and '<header class="topbar">' in html
     assert "alice@example.com" in html and "bob@example.com" in html
     assert 'id="invite"' in html and "Change role" in html and "Remove" in html
-    assert f'action="{url("dashboard-member-role", alice)}" method="post"' in html
+    assert f'action="{url("dashboard:member-role", alice)}" method="post"' in html
     assert "HX-Request" in response["Vary"]
 
 
@@ -72,11 +72,11 @@ def test_it_lets_members_and_readers_see_but_not_manage(alice, role):
     assert "Change role" not in html and "Remove" not in html and "Revoke" not in html
     assert 'id="invite"' not in html
     email = {"email": "alice@example.com", "role": "READER"}
-    assert client.post(url("dashboard-member-role", alice), email).status_code == 403
-    assert client.post(url("dashboard-member-remove", alice), email).status_code == 403
+    assert client.post(url("dashboard:member-role", alice), email).status_code == 403
+    assert client.post(url("dashboard:member-remove", alice), email).status_code == 403
     assert invite(client, alice, email="eve@example.com").status_code == 403
     invitation = Invitation.objects.get()
-    assert client.post(url("dashboard-invitation-revoke", alice, invitation.pk)).status_code == 403
+    assert client.post(url("dashboard:invitation-revoke", alice, invitation.pk)).status_code == 403
     assert Membership.objects.get(user=alice.user).role == Role.OWNER
     assert Invitation.objects.get().revoked_at is None
 
@@ -85,7 +85,7 @@ def test_it_hides_the_organization_from_outsiders(charlie_client, alice):
     assert charlie_client.get(members_url(alice)).status_code == 404
     assert invite(charlie_client, alice).status_code == 404
     body = {"email": "alice@example.com"}
-    assert charlie_client.post(url("dashboard-member-remove", alice), body).status_code == 404
+    assert charlie_client.post(url("dashboard:member-remove", alice), body).status_code == 404
     assert Membership.objects.filter(user=alice.user).exists() and not Invitation.objects.exists()
 
 
@@ -115,7 +115,7 @@ def test_it_costs_a_fixed_number_of_queries(alice_client, alice, extra, django_a
 
 def test_it_changes_a_role(alice_client, alice, bob, htmx):
     response = alice_client.post(
-        url("dashboard-member-role", alice), {"email": "bob@example.com", "role": "ADMIN"}, **htmx
+        url("dashboard:member-role", alice), {"email": "bob@example.com", "role": "ADMIN"}, **htmx
     )
     assert response.status_code == 200 and 'role="alert"' not in response.content.decode()
     assert Membership.objects.get(user=bob.user).role == Role.ADMIN
@@ -124,7 +124,7 @@ def test_it_changes_a_role(alice_client, alice, bob, htmx):
 
 def test_it_shows_service_errors_as_form_errors(alice_client, alice, htmx):
     body = {"email": "alice@example.com", "role": "READER"}
-    response = alice_client.post(url("dashboard-member-role", alice), body, **htmx)
+    response = alice_client.post(url("dashboard:member-role", alice), body, **htmx)
     html = response.content.decode()
     assert response.status_code == 200 and 'class="form-errors" role="alert"' in html
     assert "Nobody changes their own role" in html
@@ -133,7 +133,7 @@ def test_it_shows_service_errors_as_form_errors(alice_client, alice, htmx):
 
 def test_it_shows_errors_on_the_full_page_without_htmx(alice_client, alice):
     body = {"email": "alice@example.com"}
-    response = alice_client.post(url("dashboard-member-remove", alice), body)
+    response = alice_client.post(url("dashboard:member-remove", alice), body)
     html = response.content.decode()
     assert response.status_code == 200 and "topbar" in html
     assert "An organization needs at least one OWNER" in html
@@ -141,7 +141,7 @@ def test_it_shows_errors_on_the_full_page_without_htmx(alice_client, alice):
 
 def test_it_removes_a_member_and_revokes_their_keys(alice_client, alice, bob, htmx):
     response = alice_client.post(
-        url("dashboard-member-remove", alice), {"email": "bob@example.com"}, **htmx
+        url("dashboard:member-remove", alice), {"email": "bob@example.com"}, **htmx
     )
     assert response.status_code == 200 and "bob@example.com" not in response.content.decode()
     assert not Membership.objects.filter(user=bob.user).exists()
@@ -151,7 +151,7 @@ def test_it_removes_a_member_and_revokes_their_keys(alice_client, alice, bob, ht
 
 def test_it_redirects_after_a_change_without_htmx(alice_client, alice, bob):
     response = alice_client.post(
-        url("dashboard-member-role", alice), {"email": "bob@example.com", "role": "MEMBER"}
+        url("dashboard:member-role", alice), {"email": "bob@example.com", "role": "MEMBER"}
     )
     assert response.status_code == 302 and response["Location"] == members_url(alice)
 
@@ -159,7 +159,7 @@ def test_it_redirects_after_a_change_without_htmx(alice_client, alice, bob):
 def test_an_admin_may_manage_members(alice, bob, htmx):
     client = add_member(alice, "ada@example.com", Role.ADMIN)
     client.post(
-        url("dashboard-member-role", alice), {"email": "bob@example.com", "role": "MEMBER"}, **htmx
+        url("dashboard:member-role", alice), {"email": "bob@example.com", "role": "MEMBER"}, **htmx
     )
     assert Membership.objects.get(user=bob.user).role == Role.MEMBER
 
@@ -167,7 +167,7 @@ def test_an_admin_may_manage_members(alice, bob, htmx):
 def test_leaving_sends_the_browser_to_the_dashboard(alice, htmx):
     client = add_member(alice, "ada@example.com", Role.ADMIN)
     response = client.post(
-        url("dashboard-member-remove", alice), {"email": "ada@example.com"}, **htmx
+        url("dashboard:member-remove", alice), {"email": "ada@example.com"}, **htmx
     )
     assert response["HX-Redirect"] == reverse("dashboard")
 
@@ -179,7 +179,7 @@ def test_it_asks_before_removing(alice_client, alice, bob):
 
 def test_it_reports_an_unknown_member(alice_client, alice, htmx):
     response = alice_client.post(
-        url("dashboard-member-remove", alice), {"email": "x@example.com"}, **htmx
+        url("dashboard:member-remove", alice), {"email": "x@example.com"}, **htmx
     )
     assert "x@example.com is not a member" in response.content.decode()
 
@@ -210,7 +210,7 @@ def test_it_still_shows_the_link_when_mail_fails(alice_client, alice, htmx, monk
     def broken(*args, **kwargs):
         raise ConnectionRefusedError("no SMTP server")
 
-    monkeypatch.setattr("accounts.views_members.send_mail", broken)
+    monkeypatch.setattr("dashboard.views.members.send_mail", broken)
     html = invite(alice_client, alice, **htmx).content.decode()
     assert "could not be sent" in html and LINK.search(html)
 
@@ -235,7 +235,7 @@ def test_it_revokes_a_pending_invitation(alice_client, alice, htmx):
     )
     html = alice_client.get(members_url(alice)).content.decode()
     assert 'hx-confirm="Revoke the invitation of dora@example.com?' in html
-    response = alice_client.post(url("dashboard-invitation-revoke", alice, invitation.pk), **htmx)
+    response = alice_client.post(url("dashboard:invitation-revoke", alice, invitation.pk), **htmx)
     assert "dora@example.com" not in response.content.decode()
     invitation.refresh_from_db()
     assert invitation.revoked_at is not None
@@ -249,7 +249,7 @@ def test_it_404s_revoking_another_organizations_invitation(alice_client, alice, 
         invited_by=charlie.user,
     )
     assert (
-        alice_client.post(url("dashboard-invitation-revoke", alice, invitation.pk)).status_code
+        alice_client.post(url("dashboard:invitation-revoke", alice, invitation.pk)).status_code
         == 404
     )
 
@@ -274,7 +274,7 @@ def test_the_invited_person_accepts_and_lands_in_the_project(alice, client):
     assert "alice@example.com invited" in page and "Accept and join" in page
     response = client.post(accept_url(token))
     assert response["Location"] == reverse(
-        "overview", args=[alice.organization.public_id, alice.project.public_id]
+        "dashboard:overview", args=[alice.organization.public_id, alice.project.public_id]
     )
     assert Membership.objects.get(user=dora, organization=alice.organization).role == Role.MEMBER
 

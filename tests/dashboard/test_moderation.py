@@ -9,10 +9,10 @@ from django.urls import reverse
 from memories.models import Memory, MemoryState
 from memories.models_moderation import AuditLog, Flag, FlagSource, FlagStatus, ModerationRule
 
-QUEUE = reverse("moderation-queue")
-RULES = reverse("moderation-rules")
-ACCOUNTS = reverse("moderation-accounts")
-AUDIT = reverse("moderation-audit")
+QUEUE = reverse("dashboard:moderation-queue")
+RULES = reverse("dashboard:moderation-rules")
+ACCOUNTS = reverse("dashboard:moderation-accounts")
+AUDIT = reverse("dashboard:moderation-audit")
 VISA = "4111 1111 1111 1111"
 
 
@@ -33,7 +33,7 @@ def flag(tenant, text: str = "Alice likes tea", source=FlagSource.REPORT, reason
 
 
 def resolve_url(f: Flag) -> str:
-    return reverse("moderation-flag-resolve", args=[f.pk])
+    return reverse("dashboard:moderation-flag-resolve", args=[f.pk])
 
 
 # --- access -------------------------------------------------------------------------------------
@@ -59,9 +59,9 @@ def test_it_hides_every_staff_write_from_non_staff(alice_client, alice):
     posts = [
         (resolve_url(f), {"decision": "delete", "reason": "x"}),
         (RULES, {"name": "n", "kind": "regex", "pattern": "x"}),
-        (reverse("moderation-rule-delete", args=[rule.pk]), {}),
-        (reverse("moderation-project-suspension", args=[alice.project.public_id]), {}),
-        (reverse("moderation-key-suspension", args=[alice.api_key.pk]), {}),
+        (reverse("dashboard:moderation-rule-delete", args=[rule.pk]), {}),
+        (reverse("dashboard:moderation-project-suspension", args=[alice.project.public_id]), {}),
+        (reverse("dashboard:moderation-key-suspension", args=[alice.api_key.pk]), {}),
     ]
     for url, data in posts:
         assert alice_client.post(url, data).status_code == 404
@@ -184,11 +184,11 @@ def test_it_lists_adds_toggles_and_deletes_rules(staff_client, htmx):
     response = staff_client.post(RULES, data, **htmx)
     assert response.status_code == 200 and "Passwords" in response.content.decode()
     rule = ModerationRule.objects.get(name="Passwords")
-    toggle = reverse("moderation-rule-toggle", args=[rule.pk])
+    toggle = reverse("dashboard:moderation-rule-toggle", args=[rule.pk])
     row = staff_client.post(toggle, **htmx).content.decode()
     assert row.lstrip().startswith("<tr") and "Enable" in row
     assert not ModerationRule.objects.get(pk=rule.pk).active
-    delete = reverse("moderation-rule-delete", args=[rule.pk])
+    delete = reverse("dashboard:moderation-rule-delete", args=[rule.pk])
     assert staff_client.post(delete, **htmx).content == b""
     actions = list(AuditLog.objects.order_by("id").values_list("action", flat=True))
     assert actions == ["rule_create", "rule_disable", "rule_delete"]
@@ -215,7 +215,7 @@ def test_it_finds_a_project_by_name_or_public_id(staff_client, alice, charlie, h
 
 
 def test_it_suspends_and_restores_a_key(staff_client, alice, htmx):
-    url = reverse("moderation-key-suspension", args=[alice.api_key.pk])
+    url = reverse("dashboard:moderation-key-suspension", args=[alice.api_key.pk])
     response = staff_client.post(url, {"decision": "suspend", "reason": "abuse"}, **htmx)
     assert response.status_code == 200 and "Restore" in response.content.decode()
     assert alice.client().get("/v1/ping/").status_code == 401
@@ -225,7 +225,7 @@ def test_it_suspends_and_restores_a_key(staff_client, alice, htmx):
 
 
 def test_it_suspends_a_project_and_needs_a_reason(staff_client, alice, htmx):
-    url = reverse("moderation-project-suspension", args=[alice.project.public_id])
+    url = reverse("dashboard:moderation-project-suspension", args=[alice.project.public_id])
     response = staff_client.post(url, {"decision": "suspend", "reason": ""}, **htmx)
     assert response.status_code == 200 and "This field is required" in response.content.decode()
     assert not AuditLog.objects.exists()
@@ -276,12 +276,12 @@ def test_it_pins_the_audit_query_count(staff_client, count, django_assert_num_qu
 
 def report_url(tenant, memory: Memory) -> str:
     args = [tenant.organization.public_id, tenant.project.public_id, memory.id]
-    return reverse("dashboard-memory-report", args=args)
+    return reverse("dashboard:memory-report", args=args)
 
 
 def entity_url(tenant) -> str:
     args = [tenant.organization.public_id, tenant.project.public_id, "user", "alice"]
-    return reverse("dashboard-entity-detail", args=args)
+    return reverse("dashboard:entity-detail", args=args)
 
 
 @pytest.fixture
@@ -311,7 +311,7 @@ def test_it_redirects_a_report_without_htmx_and_rerenders_errors(alice_client, a
 
 def test_readers_get_no_report_form_and_403(bob_client, bob, memory):
     html = bob_client.get(entity_url(bob)).content.decode()
-    assert "Alice likes tea" in html and "dashboard-memory-report" not in html
+    assert "Alice likes tea" in html and "dashboard:memory-report" not in html
     assert "/report/" not in html
     assert bob_client.post(report_url(bob, memory), {"reason": "x"}).status_code == 403
     assert not Flag.objects.exists()

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import RequestLog
+from dashboard.selectors.overview import overview_get
 from memories.models import Entity, Event, EventStatus, Memory, MemoryState
-from memories.selectors.overview import overview_get
 from tests.dashboard.conftest import overview_url
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -110,7 +110,7 @@ def test_outsider_gets_404(charlie_client, alice):
 
 def test_project_under_another_organization_id_is_404(alice_client, alice, charlie):
     url = reverse(
-        "overview",
+        "dashboard:overview",
         kwargs={"org_id": charlie.organization.public_id, "project_id": alice.project.public_id},
     )
     assert alice_client.get(url).status_code == 404

@@ -11,7 +11,7 @@ from accounts.request_log import request_log_enqueue, request_log_flush
 
 def list_url(tenant, query: str = "") -> str:
     args = [tenant.organization.public_id, tenant.project.public_id]
-    return reverse("dashboard-requests", args=args) + (f"?{query}" if query else "")
+    return reverse("dashboard:request-list", args=args) + (f"?{query}" if query else "")
 
 
 def log(tenant, count: int = 1, *, key=None, start=None, **fields) -> list[RequestLog]:

@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 import pytest
 from django.urls import reverse
 
+from dashboard.selectors.playground import matched_terms
 from memories import embeddings
 from memories.embeddings import EmbeddingUnavailable
 from memories.models import Memory
-from memories.selectors.playground import matched_terms
 from memories.selectors.search import DENSE_WEIGHT, LEXICAL_WEIGHT
 from memories.services.add import NewMemories, memories_add_verbatim
 from memories.services.memories import Actor
@@ -22,7 +22,7 @@ BEN = ["Ben plays the cello in a symphony orchestra", "Ben is vegetarian and nev
 
 def search_url(tenant, **query) -> str:
     url = reverse(
-        "dashboard-search", args=[tenant.organization.public_id, tenant.project.public_id]
+        "dashboard:search", args=[tenant.organization.public_id, tenant.project.public_id]
     )
     return url + ("?" + urlencode(query) if query else "")
 
@@ -145,7 +145,7 @@ def test_it_explains_why_each_memory_ranked(alice_client, seeded):
 def test_it_links_each_memory_to_its_entity(alice_client, seeded):
     html = alice_client.get(search_url(seeded, q="cello")).content.decode()
     entity = reverse(
-        "dashboard-entity-detail",
+        "dashboard:entity-detail",
         args=[seeded.organization.public_id, seeded.project.public_id, "user", "ben"],
     )
     assert f'<a href="{entity}">{BEN[0]}</a>' in html

@@ -8,7 +8,7 @@ from accounts.models import Project
 
 def settings_url(tenant) -> str:
     return reverse(
-        "dashboard-settings", args=[tenant.organization.public_id, tenant.project.public_id]
+        "dashboard:project-settings", args=[tenant.organization.public_id, tenant.project.public_id]
     )
 
 

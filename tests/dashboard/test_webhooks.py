@@ -28,13 +28,13 @@ def webhook(alice):
 
 def list_url(tenant) -> str:
     return reverse(
-        "dashboard-webhooks", args=[tenant.organization.public_id, tenant.project.public_id]
+        "dashboard:webhook-list", args=[tenant.organization.public_id, tenant.project.public_id]
     )
 
 
 def url(name: str, tenant, webhook) -> str:
     args = [tenant.organization.public_id, tenant.project.public_id, webhook.webhook_id]
-    return reverse(f"dashboard-webhook-{name}", args=args)
+    return reverse(f"dashboard:webhook-{name}", args=args)
 
 
 def deliveries(webhook, count: int, **fields) -> list[WebhookDelivery]:

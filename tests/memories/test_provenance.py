@@ -73,11 +73,11 @@ def test_the_dashboard_shows_from_this_message(alice, extract):
     client.force_login(alice.user)
     args = [alice.organization.public_id, alice.project.public_id, "user", "alice"]
 
-    html = client.get(reverse("dashboard-entity-detail", args=args)).content.decode()
+    html = client.get(reverse("dashboard:entity-detail", args=args)).content.decode()
 
     assert "From this message" in html
     event_url = reverse(
-        "dashboard-event-detail",
+        "dashboard:event-detail",
         args=[alice.organization.public_id, alice.project.public_id, event.id],
     )
     assert event_url in html and "message #1 of" in html
@@ -92,6 +92,6 @@ def test_the_dashboard_quotes_the_message_only_when_it_differs_from_the_memory(a
     client.force_login(alice.user)
     args = [alice.organization.public_id, alice.project.public_id, "user", "alice"]
 
-    html = client.get(reverse("dashboard-entity-detail", args=args)).content.decode()
+    html = client.get(reverse("dashboard:entity-detail", args=args)).content.decode()
 
     assert "From this message" in html and "<q>I keep bees on the roof</q>" not in html

@@ -10,9 +10,9 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
 from accounts import services
-from accounts.decorators import project_view
-from accounts.forms import ApiKeyCreateForm
 from accounts.selectors import api_key_get, api_keys_for_project
+from dashboard.decorators import project_view
+from dashboard.forms import ApiKeyCreateForm
 
 KEYS = "accounts/api_keys.html"
 CHANGED = "accounts:keys-changed"
@@ -81,6 +81,6 @@ def key_revoke(request, org_id: str, project_id: str, prefix: str):
         raise Http404("No such key.")
     services.api_key_revoke(api_key=api_key)
     if not request.htmx:
-        return redirect("dashboard-keys", org_id=org_id, project_id=project_id)
+        return redirect("dashboard:key-list", org_id=org_id, project_id=project_id)
     api_key.state = "revoked"
     return render(request, f"{KEYS}#key-row", {"key": api_key})

@@ -7,8 +7,8 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.decorators import project_view
-from memories.selectors.ops import (
+from dashboard.decorators import project_view
+from dashboard.selectors.ops import (
     METHODS,
     STATUS_CLASSES,
     RequestFilters,

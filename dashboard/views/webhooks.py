@@ -13,10 +13,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
-from accounts.decorators import project_view
 from config.errors import DomainError
+from dashboard.decorators import project_view
+from dashboard.selectors.ops import webhook_deliveries_page, webhook_of, webhooks_of
 from memories.models_webhooks import Webhook, WebhookEventType
-from memories.selectors.ops import webhook_deliveries_page, webhook_of, webhooks_of
 from memories.webhooks import services
 from memories.webhooks.ssrf import WebhookUrlRefused
 
@@ -131,7 +131,7 @@ def _detail_context(request, webhook: Webhook, **extra) -> dict:
 
 def _webhook_url(request, webhook: Webhook) -> str:
     args = [request.organization.public_id, request.project.public_id, webhook.webhook_id]
-    return reverse("dashboard-webhook-detail", args=args)
+    return reverse("dashboard:webhook-detail", args=args)
 
 
 @vary_on_headers("HX-Request")
@@ -156,7 +156,7 @@ def webhook_detail(request, org_id: str, project_id: str, webhook_id: str):
             _refusal(form, error)
     if saved and not request.htmx:
         messages.success(request, "Webhook saved.")
-        return redirect("dashboard-webhook-detail", org_id, project_id, webhook_id)
+        return redirect("dashboard:webhook-detail", org_id, project_id, webhook_id)
     if not saved:
         webhook.refresh_from_db()  # the page shows what is stored, not the refused values
     context = {"webhook": webhook, "form": form, "saved": saved}
@@ -171,8 +171,10 @@ def webhook_remove(request, org_id: str, project_id: str, webhook_id: str):
     services.webhook_delete(webhook=_webhook_or_404(request, webhook_id))
     messages.success(request, "Webhook deleted.")
     if request.htmx:
-        return HttpResponseClientRedirect(reverse("dashboard-webhooks", args=[org_id, project_id]))
-    return redirect("dashboard-webhooks", org_id, project_id)
+        return HttpResponseClientRedirect(
+            reverse("dashboard:webhook-list", args=[org_id, project_id])
+        )
+    return redirect("dashboard:webhook-list", org_id, project_id)
 
 
 @vary_on_headers("HX-Request")
@@ -203,7 +205,7 @@ def webhook_test(request, org_id: str, project_id: str, webhook_id: str):
         note, failed = "Test event queued: it appears in the delivery log below.", False
     if not request.htmx:
         (messages.error if failed else messages.success)(request, note)
-        return redirect("dashboard-webhook-detail", org_id, project_id, webhook_id)
+        return redirect("dashboard:webhook-detail", org_id, project_id, webhook_id)
     context = {"webhook": webhook, "test_note": note, "test_failed": failed}
     response = render(request, f"{DETAIL}#webhook-test", context)
     return response if failed else trigger_client_event(response, DELIVERIES_CHANGED)

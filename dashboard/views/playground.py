@@ -10,10 +10,10 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
-from accounts.decorators import project_view
+from dashboard.decorators import project_view
+from dashboard.selectors.playground import playground_rows
 from memories.embeddings import EmbeddingError
 from memories.filters import FilterError
-from memories.selectors.playground import playground_rows
 from memories.selectors.search import memory_search
 from memories.selectors.where import Selection, selection_where
 

@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.decorators import project_view
-from accounts.forms import ProjectSettingsForm, categories_as_lines
 from accounts.models import Project
 from accounts.services import project_update
+from dashboard.decorators import project_view
+from dashboard.forms import ProjectSettingsForm, categories_as_lines
 
 SETTINGS = "accounts/project_settings.html"
 FIELDS = (
@@ -74,7 +74,7 @@ def project_settings(request, org_id: str, project_id: str):
         project_update(project=request.project, changes=form.cleaned_data)
         if not request.htmx:
             messages.success(request, "Settings saved.")
-            return redirect("dashboard-settings", org_id=org_id, project_id=project_id)
+            return redirect("dashboard:project-settings", org_id=org_id, project_id=project_id)
         form, saved = _form(request), True
     context = {
         "form": form,

@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,9 +12,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.decorators import project_view
+from dashboard.decorators import project_view, staff_view
+from dashboard.selectors import moderation as selectors
 from memories.models_moderation import AuditAction, FlagSource, RuleKind, RuleValidator
-from memories.selectors import moderation as selectors
 from memories.selectors.memories import memory_get
 from memories.services import moderation as services
 from memories.services.moderation import ModerationError
@@ -28,20 +25,6 @@ RULES = "moderation/rules.html"
 ACCOUNTS = "moderation/accounts.html"
 AUDIT = "moderation/audit.html"
 REPORT = "moderation/_report_form.html"
-
-
-def staff_view(view_func):
-    """Anonymous -> login; signed in but not staff -> 404 (the screens do not exist for them)."""
-
-    @wraps(view_func)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.is_staff:
-            raise Http404("No such page.")
-        return view_func(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _offset(request) -> int:
@@ -146,7 +129,7 @@ def _resolved(request, message: str):
     if request.htmx:
         return render(request, f"{QUEUE}#flag-done", {"message": message})
     messages.success(request, message)
-    return redirect("moderation-queue")
+    return redirect("dashboard:moderation-queue")
 
 
 # --- rules -----------------------------------------------------------------------------------
@@ -164,7 +147,7 @@ def rules(request):
             form.add_error(None, str(error))
         else:
             if not request.htmx:
-                return redirect("moderation-rules")
+                return redirect("dashboard:moderation-rules")
             form = RuleForm()
     context = {"rules": list(selectors.moderation_rules()), "form": form}
     return render(request, f"{RULES}#rules-panel" if request.htmx else RULES, context)
@@ -184,7 +167,7 @@ def rule_toggle(request, rule_id: int):
     services.moderation_rule_set_active(actor=request.user, rule=rule, active=not rule.active)
     if request.htmx:
         return render(request, f"{RULES}#rule-row", {"rule": rule})
-    return redirect("moderation-rules")
+    return redirect("dashboard:moderation-rules")
 
 
 @staff_view
@@ -193,7 +176,7 @@ def rule_delete(request, rule_id: int):
     services.moderation_rule_delete(actor=request.user, rule=_rule_or_404(rule_id))
     if request.htmx:
         return HttpResponse("")
-    return redirect("moderation-rules")
+    return redirect("dashboard:moderation-rules")
 
 
 # --- keys and projects -----------------------------------------------------------------------
@@ -215,7 +198,7 @@ def _project_card(request, project_public_id: str, **extra):
         return render(request, f"{ACCOUNTS}#project-card", {"project": project, **extra})
     if extra:  # an error without htmx: the whole page, showing that one project
         return render(request, ACCOUNTS, {"q": project.public_id, "projects": [project], **extra})
-    return redirect(f"{reverse('moderation-accounts')}?q={project.public_id}")
+    return redirect(f"{reverse('dashboard:moderation-accounts')}?q={project.public_id}")
 
 
 @staff_view
@@ -288,7 +271,7 @@ def memory_report(request, org_id: str, project_id: str, memory_id):
         raise Http404("No such memory.")
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = reverse("overview", args=[org_id, project_id])
+        next_url = reverse("dashboard:overview", args=[org_id, project_id])
     form = ReportForm(request.POST)
     if not form.is_valid():
         context = {"memory": memory, "report_form": form, "report_next": next_url}

@@ -11,14 +11,14 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
-from accounts.decorators import project_view
-from memories.models import ENTITY_FIELDS, Entity, EntityType, Memory
-from memories.selectors.dashboard import (
+from dashboard.decorators import project_view
+from dashboard.selectors.entities import (
     ENTITY_SORTS,
     entities_page,
     entity_memories,
     memory_timeline,
 )
+from memories.models import ENTITY_FIELDS, Entity, EntityType, Memory
 from memories.selectors.memories import entity_get, memory_get
 from memories.services.add import NewMemories, memories_add_verbatim
 from memories.services.limits import MemoryTooLarge
@@ -103,7 +103,7 @@ def entity_remove(request, org_id: str, project_id: str, entity_type: str, name:
     entity_delete(entity=_entity_or_404(request, entity_type, name))
     if request.htmx:
         return HttpResponse("")
-    return redirect("dashboard-entity-list", org_id=org_id, project_id=project_id)
+    return redirect("dashboard:entity-list", org_id=org_id, project_id=project_id)
 
 
 # --- one entity -----------------------------------------------------------------------------
@@ -164,7 +164,7 @@ def memory_add(request, org_id: str, project_id: str, entity_type: str, name: st
         return _detail(request, entity, add_form=form)
     if request.htmx:
         return _detail(request, entity, template=f"{DETAIL}#memory-rows")
-    return redirect("dashboard-entity-detail", org_id, project_id, entity_type, name)
+    return redirect("dashboard:entity-detail", org_id, project_id, entity_type, name)
 
 
 @vary_on_headers("HX-Request")
@@ -175,7 +175,7 @@ def memory_view(request, org_id: str, project_id: str, entity_type: str, name: s
     entity = _entity_or_404(request, entity_type, name)
     memory = _memory_or_404(request, entity, memory_id)
     if not request.htmx:
-        return redirect("dashboard-entity-detail", org_id, project_id, entity_type, name)
+        return redirect("dashboard:entity-detail", org_id, project_id, entity_type, name)
     return render(request, f"{DETAIL}#memory-item", {"entity": entity, "memory": memory})
 
 
@@ -199,7 +199,7 @@ def memory_edit(request, org_id: str, project_id: str, entity_type: str, name: s
             if request.htmx:
                 context = {"entity": entity, "memory": memory}
                 return render(request, f"{DETAIL}#memory-item", context)
-            return redirect("dashboard-entity-detail", org_id, project_id, entity_type, name)
+            return redirect("dashboard:entity-detail", org_id, project_id, entity_type, name)
     if request.htmx:
         context = {"entity": entity, "memory": memory, "form": form}
         return render(request, f"{DETAIL}#memory-form", context)
@@ -213,7 +213,7 @@ def memory_remove(request, org_id: str, project_id: str, entity_type: str, name:
     memory_delete(memory=_memory_or_404(request, entity, memory_id))
     if request.htmx:
         return HttpResponse("")
-    return redirect("dashboard-entity-detail", org_id, project_id, entity_type, name)
+    return redirect("dashboard:entity-detail", org_id, project_id, entity_type, name)
 
 
 @vary_on_headers("HX-Request")

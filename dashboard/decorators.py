@@ -1,4 +1,5 @@
-"""`@project_view`: the dashboard's fail-closed way into a project (HOUSE-STYLE rules 5-7)."""
+"""The dashboard's two fail-closed gates: `@project_view` into a project (HOUSE-STYLE rules
+5-7) and `@staff_view` into the staff screens."""
 
 from __future__ import annotations
 
@@ -48,3 +49,17 @@ def project_view(view=None, *, write: bool = False):
         return wrapper
 
     return decorator(view) if view is not None else decorator
+
+
+def staff_view(view_func):
+    """Anonymous -> login; signed in but not staff -> 404 (the screens do not exist for them)."""
+
+    @wraps(view_func)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_staff:
+            raise Http404("No such page.")
+        return view_func(request, *args, **kwargs)
+
+    return wrapper

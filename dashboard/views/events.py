@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.decorators import project_view
+from dashboard.decorators import project_view
+from dashboard.selectors.ops import ACTIVE_STATUSES, EVENT_KINDS, event_get, events_page
 from memories.messages import normalized
 from memories.models import Event, EventStatus
-from memories.selectors.ops import ACTIVE_STATUSES, EVENT_KINDS, event_get, events_page
 from memories.services.events import (
     RETRYABLE_TYPES,
     EventNotRetryable,
@@ -144,7 +144,7 @@ def event_retry_view(request, org_id: str, project_id: str, event_id: uuid.UUID)
     event = _event_or_404(request, event_id)  # with its durations annotated again
     if not request.htmx:
         messages.info(request, note)
-        return redirect("dashboard-event-detail", org_id, project_id, event_id)
+        return redirect("dashboard:event-detail", org_id, project_id, event_id)
     if request.htmx.target == f"event-{event.pk}":
         context = {"event": event, **_row_context(request)}
         return render(request, f"{LIST}#event-row", context)

@@ -1,36 +1,29 @@
-"""Members screen (roles, removal, invitations) and the invitation accept page."""
+"""Members screen: roles, removal, invitations (accepting one is accounts' page)."""
 
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from accounts import services
-from accounts.decorators import project_view
-from accounts.forms import InvitationCreateForm, MemberRemoveForm, MemberRoleForm
 from accounts.models import MANAGER_ROLES, Role
 from accounts.selectors import (
     invitation_get,
-    invitation_get_by_token,
     invitations_pending,
-    organization_first_project,
     project_members,
-    user_exists,
 )
-from accounts.views import overview_url
+from dashboard.decorators import project_view
+from dashboard.forms import InvitationCreateForm, MemberRemoveForm, MemberRoleForm
 
 logger = logging.getLogger(__name__)
 MEMBERS = "accounts/members.html"
@@ -93,7 +86,9 @@ def _lists(request, *, errors: list[str], done: str):
         form = InvitationCreateForm()
         return render(request, MEMBERS, _context(request, errors=errors, invite_form=form))
     messages.success(request, done)
-    return redirect("dashboard-members", request.organization.public_id, request.project.public_id)
+    return redirect(
+        "dashboard:member-list", request.organization.public_id, request.project.public_id
+    )
 
 
 @vary_on_headers("HX-Request")
@@ -209,38 +204,3 @@ def invitation_cancel(request, org_id: str, project_id: str, invitation_id: int)
     except services.AccountsError as error:
         errors.append(str(error))
     return _lists(request, errors=errors, done=f"The invitation of {invitation.email} was revoked.")
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-def invitation_accept(request, token: str):
-    """GET shows the invitation, POST accepts it. Visitors sign in (or up) first and come back."""
-    invitation = invitation_get_by_token(token=token)
-    if not request.user.is_authenticated:
-        return _sign_in_first(request, invitation)
-    if request.method == "POST":
-        try:
-            membership = services.invitation_accept(token=token, user=request.user)
-        except services.AccountsError:
-            pass  # the page below says why
-        else:
-            organization = membership.organization
-            messages.success(request, f"Welcome to {organization.name}.")
-            project = organization_first_project(organization=organization)
-            return redirect(overview_url(project) if project else "dashboard")
-    problem = services.invitation_problem(invitation=invitation, user=request.user)
-    context = {"invitation": invitation, "problem": problem}
-    return render(
-        request,
-        "accounts/invitation_accept.html",
-        context,
-        status=404 if invitation is None else 200,
-    )
-
-
-def _sign_in_first(request, invitation):
-    """To sign-up if the invited address has no account yet (and sign-up is on), else to login."""
-    new_person = invitation is not None and not user_exists(email=invitation.email)
-    if new_person and settings.SIGNUP_ENABLED:
-        query = urlencode({"next": request.get_full_path()})
-        return redirect(f"{reverse('signup')}?{query}")
-    return redirect_to_login(request.get_full_path())

@@ -4,9 +4,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.decorators import project_view
-from memories.selectors.overview import overview_get
-from memories.views.charts import bar_chart, stacked_bar_chart
+from dashboard.charts import bar_chart, stacked_bar_chart
+from dashboard.decorators import project_view
+from dashboard.selectors.overview import overview_get
 
 
 @vary_on_headers("HX-Request")

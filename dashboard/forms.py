@@ -1,0 +1,123 @@
+"""Forms of the project screens: API keys, members and invitations, project settings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django import forms
+from django.utils import timezone
+
+from accounts.models import Role, Scope
+
+# --- API keys ---------------------------------------------------------------------------------
+
+
+class ApiKeyCreateForm(forms.Form):
+    name = forms.CharField(max_length=200, help_text="What uses this key, e.g. “support bot”.")
+    scopes = forms.MultipleChoiceField(
+        choices=Scope.choices,
+        initial=[Scope.READ, Scope.WRITE],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Read: list and search memories. Write: add, change and delete them.",
+    )
+    expires_on = forms.DateField(
+        required=False,
+        label="Valid until (optional)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The key stops working at the end of this day. Blank: it never expires.",
+    )
+
+    def clean_expires_on(self) -> date | None:
+        day = self.cleaned_data["expires_on"]
+        if day is not None and day < timezone.localdate():
+            raise forms.ValidationError("Choose today or a later day.")
+        return day
+
+    def expires_at(self) -> datetime | None:
+        """The first instant after the chosen day, in the server's time zone."""
+        day = self.cleaned_data["expires_on"]
+        if day is None:
+            return None
+        return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+# --- members and invitations ------------------------------------------------------------------
+
+
+class MemberRoleForm(forms.Form):
+    email = forms.EmailField(widget=forms.HiddenInput)
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class MemberRemoveForm(forms.Form):
+    email = forms.EmailField(widget=forms.HiddenInput)
+
+
+class InvitationCreateForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+
+
+# --- project settings -------------------------------------------------------------------------
+
+
+def categories_as_lines(categories: list[dict[str, str]] | None) -> str:
+    """The stored `[{name: description}]` as "name: description" lines (name alone if bare)."""
+    return "\n".join(
+        f"{name}: {description}" if description else name
+        for item in categories or []
+        for name, description in item.items()
+    )
+
+
+class ProjectSettingsForm(forms.Form):
+    label_suffix = ""
+
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    custom_instructions = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What extraction should keep or ignore, for memories of users.",
+    )
+    agent_custom_instructions = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The same for memories of agents; blank: the instructions above.",
+    )
+    custom_categories = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="One per line, “name: description”. Blank: the built-in categories.",
+    )
+    decay = forms.BooleanField(
+        required=False, label="Decay", help_text="Rank memories that are not used lower over time."
+    )
+    rate_limit_per_minute = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=1_000_000,
+        label="Rate limit (requests per minute per key)",
+    )
+
+    def __init__(self, *args, default_rate_limit: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "rate_limit_per_minute"
+        ].help_text = f"Blank: the server default, {default_rate_limit} a minute."
+
+    def clean_custom_categories(self) -> list[dict[str, str]] | None:
+        categories: list[dict[str, str]] = []
+        seen: set[str] = set()
+        for number, line in enumerate(self.cleaned_data["custom_categories"].splitlines(), 1):
+            name, _, description = line.partition(":")
+            name, description = name.strip(), description.strip()
+            if not line.strip():
+                continue
+            if not name:
+                raise forms.ValidationError(f"Line {number} has a description but no name.")
+            if name in seen:
+                raise forms.ValidationError(f"“{name}” is listed twice.")
+            seen.add(name)
+            categories.append({name: description})
+        return categories or None
