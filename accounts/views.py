@@ -110,8 +110,8 @@ def dashboard(request):
         if request.htmx:  # htmx would follow a 302 and swap the whole page into the form
             return HttpResponseClientRedirect(overview_url(project))
         return redirect(overview_url(project))
-    template = "dashboard/no_projects.html#create-project" if request.htmx else None
-    return render(request, template or "dashboard/no_projects.html", {"form": form})
+    template = "accounts/no_projects.html#create-project" if request.htmx else None
+    return render(request, template or "accounts/no_projects.html", {"form": form})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -31,8 +31,8 @@ from memories.services.memories import (
 )
 
 PAGE_SIZE = 50
-LIST = "memories/entities.html"
-DETAIL = "memories/entity_detail.html"
+LIST = "dashboard/entities.html"
+DETAIL = "dashboard/entity_detail.html"
 
 
 class MemoryTextForm(forms.Form):

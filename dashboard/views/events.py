@@ -25,8 +25,8 @@ from memories.services.events import (
 PAGE_SIZE = 50
 MAX_MESSAGES = 20  # messages shown on the detail page
 MAX_JSON_CHARS = 4000
-LIST = "memories/events.html"
-DETAIL = "memories/event_detail.html"
+LIST = "dashboard/events.html"
+DETAIL = "dashboard/event_detail.html"
 
 
 def _offset(request) -> int:

@@ -14,7 +14,7 @@ from accounts.selectors import api_key_get, api_keys_for_project
 from dashboard.decorators import project_view
 from dashboard.forms import ApiKeyCreateForm
 
-KEYS = "accounts/api_keys.html"
+KEYS = "dashboard/api_keys.html"
 CHANGED = "accounts:keys-changed"
 
 

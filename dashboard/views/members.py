@@ -26,7 +26,7 @@ from dashboard.decorators import project_view
 from dashboard.forms import InvitationCreateForm, MemberRemoveForm, MemberRoleForm
 
 logger = logging.getLogger(__name__)
-MEMBERS = "accounts/members.html"
+MEMBERS = "dashboard/members.html"
 CHANGED = "accounts:members-changed"
 
 

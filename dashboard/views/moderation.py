@@ -20,11 +20,11 @@ from memories.services import moderation as services
 from memories.services.moderation import ModerationError
 
 PAGE_SIZE = 50
-QUEUE = "moderation/queue.html"
-RULES = "moderation/rules.html"
-ACCOUNTS = "moderation/accounts.html"
-AUDIT = "moderation/audit.html"
-REPORT = "moderation/_report_form.html"
+QUEUE = "dashboard/moderation/queue.html"
+RULES = "dashboard/moderation/rules.html"
+ACCOUNTS = "dashboard/moderation/accounts.html"
+AUDIT = "dashboard/moderation/audit.html"
+REPORT = "dashboard/moderation/_report_form.html"
 
 
 def _offset(request) -> int:

@@ -8,6 +8,8 @@ from dashboard.charts import bar_chart, stacked_bar_chart
 from dashboard.decorators import project_view
 from dashboard.selectors.overview import overview_get
 
+PAGE = "dashboard/overview.html"
+
 
 @vary_on_headers("HX-Request")
 @project_view
@@ -40,5 +42,5 @@ def overview(request, org_id: str, project_id: str):
             unit="events",
         ),
     }
-    template = "memories/overview.html#charts" if request.htmx else "memories/overview.html"
+    template = f"{PAGE}#charts" if request.htmx else PAGE
     return render(request, template, {"overview": data, "charts": charts})

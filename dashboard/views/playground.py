@@ -17,7 +17,7 @@ from memories.filters import FilterError
 from memories.selectors.search import memory_search
 from memories.selectors.where import Selection, selection_where
 
-PAGE = "memories/search.html"
+PAGE = "dashboard/search.html"
 # The v3 search API's default threshold (MemorySearchApi.InputSerializer), so a blank field
 # gives what a client that leaves it out gets.
 API_DEFAULT_THRESHOLD = 0.1

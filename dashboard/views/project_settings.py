@@ -15,7 +15,7 @@ from accounts.services import project_update
 from dashboard.decorators import project_view
 from dashboard.forms import ProjectSettingsForm, categories_as_lines
 
-SETTINGS = "accounts/project_settings.html"
+SETTINGS = "dashboard/project_settings.html"
 FIELDS = (
     "name",
     "description",

@@ -17,7 +17,7 @@ from dashboard.selectors.ops import (
 )
 
 PAGE_SIZE = 50
-PAGE = "memories/request_log.html"
+PAGE = "dashboard/request_log.html"
 
 
 def _cursor(value: str):

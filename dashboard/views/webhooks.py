@@ -21,8 +21,8 @@ from memories.webhooks import services
 from memories.webhooks.ssrf import WebhookUrlRefused
 
 PAGE_SIZE = 50
-LIST = "memories/webhooks.html"
-DETAIL = "memories/webhook_detail.html"
+LIST = "dashboard/webhooks.html"
+DETAIL = "dashboard/webhook_detail.html"
 CHANGED = "memories:webhooks-changed"
 DELIVERIES_CHANGED = "memories:deliveries-changed"
 
