@@ -12,6 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
 from dashboard.decorators import project_view
+from dashboard.paging import PAGE_SIZE, offset_page, page_offset
 from dashboard.selectors.entities import (
     ENTITY_SORTS,
     entities_page,
@@ -30,20 +31,12 @@ from memories.services.memories import (
     memory_update,
 )
 
-PAGE_SIZE = 50
 LIST = "dashboard/entities.html"
 DETAIL = "dashboard/entity_detail.html"
 
 
 class MemoryTextForm(forms.Form):
     text = forms.CharField(label="Memory", widget=forms.Textarea(attrs={"rows": 3}))
-
-
-def _offset(request) -> int:
-    try:
-        return max(int(request.GET.get("offset", 0)), 0)
-    except ValueError:
-        return 0
 
 
 def _entity_or_404(request, entity_type: str, name: str) -> Entity:
@@ -71,7 +64,7 @@ def _memory_or_404(request, entity: Entity, memory_id: uuid.UUID) -> Memory:
 def entity_list(request, org_id: str, project_id: str):
     """Entities with memory counts; htmx (search, infinite scroll) gets only `#entity-rows`."""
     q, entity_type = request.GET.get("q", "").strip(), request.GET.get("type", "")
-    sort, offset = request.GET.get("sort", "name"), _offset(request)
+    sort, offset = request.GET.get("sort", "name"), page_offset(request)
     sort = sort if sort in ENTITY_SORTS else "name"
     rows = entities_page(
         project=request.project,
@@ -81,12 +74,10 @@ def entity_list(request, org_id: str, project_id: str):
         offset=offset,
         limit=PAGE_SIZE,
     )
-    has_more = len(rows) > PAGE_SIZE
-    params = request.GET.copy()
-    params["offset"] = offset + PAGE_SIZE
+    page = offset_page(request, rows, offset=offset)
     context = {
-        "entities": rows[:PAGE_SIZE],
-        "next_url": f"{request.path}?{params.urlencode()}" if has_more else "",
+        "entities": page.rows,
+        "next_url": page.next_url,
         "q": q,
         "entity_type": entity_type,
         "sort": sort,
@@ -110,19 +101,13 @@ def entity_remove(request, org_id: str, project_id: str, entity_type: str, name:
 
 
 def _detail(request, entity: Entity, *, template: str = DETAIL, status: int = 200, **extra):
-    q, offset = request.GET.get("q", "").strip(), _offset(request)
-    memories = list(
-        entity_memories(project=request.project, entity=entity, q=q)[
-            offset : offset + PAGE_SIZE + 1
-        ]
-    )
-    params = request.GET.copy()
-    params["offset"] = offset + PAGE_SIZE
-    has_more = len(memories) > PAGE_SIZE
+    q, offset = request.GET.get("q", "").strip(), page_offset(request)
+    memories = entity_memories(project=request.project, entity=entity, q=q)
+    page = offset_page(request, list(memories[offset : offset + PAGE_SIZE + 1]), offset=offset)
     context = {
         "entity": entity,
-        "memories": memories[:PAGE_SIZE],
-        "next_url": f"{request.path}?{params.urlencode()}" if has_more else "",
+        "memories": page.rows,
+        "next_url": page.next_url,
         "q": q,
         "add_form": MemoryTextForm(),
         **extra,

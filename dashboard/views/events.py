@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from dashboard.decorators import project_view
+from dashboard.paging import PAGE_SIZE, offset_page, page_offset
 from dashboard.selectors.ops import ACTIVE_STATUSES, EVENT_KINDS, event_get, events_page
 from memories.messages import normalized
 from memories.models import Event, EventStatus
@@ -22,18 +23,10 @@ from memories.services.events import (
     event_retryable,
 )
 
-PAGE_SIZE = 50
 MAX_MESSAGES = 20  # messages shown on the detail page
 MAX_JSON_CHARS = 4000
 LIST = "dashboard/events.html"
 DETAIL = "dashboard/event_detail.html"
-
-
-def _offset(request) -> int:
-    try:
-        return max(int(request.GET.get("offset", 0)), 0)
-    except ValueError:
-        return 0
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:
@@ -60,7 +53,7 @@ def event_list(request, org_id: str, project_id: str):
     status = status if status in EventStatus.values else ""
     kind = request.GET.get("kind", "")
     kind = kind if kind in EVENT_KINDS else ""
-    offset = _offset(request)
+    offset = page_offset(request)
     rows = events_page(
         project=request.project,
         status=status,
@@ -69,11 +62,10 @@ def event_list(request, org_id: str, project_id: str):
         offset=offset,
         limit=PAGE_SIZE,
     )
-    params = request.GET.copy()
-    params["offset"] = offset + PAGE_SIZE
+    page = offset_page(request, rows, offset=offset)
     context = {
-        "events": rows[:PAGE_SIZE],
-        "next_url": f"{request.path}?{params.urlencode()}" if len(rows) > PAGE_SIZE else "",
+        "events": page.rows,
+        "next_url": page.next_url,
         "status": status,
         "kind": kind,
         "statuses": EventStatus.values,

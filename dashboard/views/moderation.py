@@ -13,33 +13,18 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from dashboard.decorators import project_view, staff_view
+from dashboard.paging import PAGE_SIZE, offset_page, page_offset
 from dashboard.selectors import moderation as selectors
 from memories.models_moderation import AuditAction, FlagSource, RuleKind, RuleValidator
 from memories.selectors.memories import memory_get
 from memories.services import moderation as services
 from memories.services.moderation import ModerationError
 
-PAGE_SIZE = 50
 QUEUE = "dashboard/moderation/queue.html"
 RULES = "dashboard/moderation/rules.html"
 ACCOUNTS = "dashboard/moderation/accounts.html"
 AUDIT = "dashboard/moderation/audit.html"
 REPORT = "dashboard/moderation/_report_form.html"
-
-
-def _offset(request) -> int:
-    try:
-        return max(int(request.GET.get("offset", 0)), 0)
-    except ValueError:
-        return 0
-
-
-def _next_url(request, offset: int, has_more: bool) -> str:
-    if not has_more:
-        return ""
-    params = request.GET.copy()
-    params["offset"] = offset + PAGE_SIZE
-    return f"{request.path}?{params.urlencode()}"
 
 
 class ResolveForm(forms.Form):
@@ -81,13 +66,14 @@ def queue(request):
     source = request.GET.get("source", "")
     source = source if source in FlagSource.values else ""
     project = request.GET.get("project", "").strip()
-    offset = _offset(request)
+    offset = page_offset(request)
     flags = selectors.flags_open_page(
         source=source, project_public_id=project, offset=offset, limit=PAGE_SIZE
     )
+    page = offset_page(request, flags, offset=offset)
     context = {
-        "flags": flags[:PAGE_SIZE],
-        "next_url": _next_url(request, offset, len(flags) > PAGE_SIZE),
+        "flags": page.rows,
+        "next_url": page.next_url,
         "source": source,
         "project": project,
         "sources": FlagSource.choices,
@@ -243,15 +229,13 @@ def audit(request):
     """Moderation actions newest first, by action and actor; htmx gets `#audit-results`."""
     action = request.GET.get("action", "")
     action = action if action in AuditAction.values else ""
-    actor, offset = request.GET.get("actor", "").strip(), _offset(request)
+    actor, offset = request.GET.get("actor", "").strip(), page_offset(request)
     rows = selectors.audit_page(action=action, actor=actor, offset=offset, limit=PAGE_SIZE)
-    params = request.GET.copy()
-    params["offset"] = max(offset - PAGE_SIZE, 0)
-    newer_url = f"{request.path}?{params.urlencode()}" if offset else ""
+    page = offset_page(request, rows, offset=offset)
     context = {
-        "rows": rows[:PAGE_SIZE],
-        "older_url": _next_url(request, offset, len(rows) > PAGE_SIZE),
-        "newer_url": newer_url,
+        "rows": page.rows,
+        "older_url": page.next_url,
+        "newer_url": page.previous_url,
         "action": action,
         "actor": actor,
         "actions": AuditAction.choices,

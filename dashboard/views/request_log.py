@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from dashboard.decorators import project_view
+from dashboard.paging import PAGE_SIZE, keyset_page
 from dashboard.selectors.ops import (
     METHODS,
     STATUS_CLASSES,
@@ -16,7 +17,6 @@ from dashboard.selectors.ops import (
     request_log_page,
 )
 
-PAGE_SIZE = 50
 PAGE = "dashboard/request_log.html"
 
 
@@ -28,6 +28,11 @@ def _cursor(value: str):
         return (moment, int(row_id)) if moment else None
     except ValueError:
         return None
+
+
+def _after(row) -> dict[str, str]:
+    """The cursor of the page after `row`, as `_cursor` reads it back."""
+    return {"before": f"{row.created_at.isoformat()}_{row.pk}"}
 
 
 def _filters(request) -> RequestFilters:
@@ -49,12 +54,8 @@ def request_list(request, org_id: str, project_id: str):
     """htmx (filters, infinite scroll) gets only `#request-rows`."""
     filters = _filters(request)
     rows = request_log_page(project=request.project, filters=filters, limit=PAGE_SIZE)
-    next_url = ""
-    if len(rows) > PAGE_SIZE:
-        last, params = rows[PAGE_SIZE - 1], request.GET.copy()
-        params["before"] = f"{last.created_at.isoformat()}_{last.pk}"
-        next_url = f"{request.path}?{params.urlencode()}"
-    context = {"rows": rows[:PAGE_SIZE], "next_url": next_url, "filters": filters}
+    page = keyset_page(request, rows, cursor=_after)
+    context = {"rows": page.rows, "next_url": page.next_url, "filters": filters}
     if request.htmx:
         return render(request, f"{PAGE}#request-rows", context)
     context.update(

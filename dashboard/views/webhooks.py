@@ -15,12 +15,12 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from config.errors import DomainError
 from dashboard.decorators import project_view
+from dashboard.paging import PAGE_SIZE, offset_page, page_offset
 from dashboard.selectors.ops import webhook_deliveries_page, webhook_of, webhooks_of
 from memories.models_webhooks import Webhook, WebhookEventType
 from memories.webhooks import services
 from memories.webhooks.ssrf import WebhookUrlRefused
 
-PAGE_SIZE = 50
 LIST = "dashboard/webhooks.html"
 DETAIL = "dashboard/webhook_detail.html"
 CHANGED = "memories:webhooks-changed"
@@ -106,25 +106,16 @@ def _webhook_or_404(request, webhook_id: str) -> Webhook:
     return webhook
 
 
-def _offset(request) -> int:
-    try:
-        return max(int(request.GET.get("offset", 0)), 0)
-    except ValueError:
-        return 0
-
-
 def _detail_context(request, webhook: Webhook, **extra) -> dict:
-    offset = _offset(request) if request.method == "GET" else 0
+    offset = page_offset(request) if request.method == "GET" else 0
     rows = webhook_deliveries_page(
         project=request.project, webhook=webhook, offset=offset, limit=PAGE_SIZE
     )
-    next_url = ""
-    if len(rows) > PAGE_SIZE:
-        next_url = f"{_webhook_url(request, webhook)}?offset={offset + PAGE_SIZE}"
+    page = offset_page(request, rows, offset=offset, path=_webhook_url(request, webhook))
     return {
         "webhook": webhook,
-        "deliveries": rows[:PAGE_SIZE],
-        "next_url": next_url,
+        "deliveries": page.rows,
+        "next_url": page.next_url,
         **extra,
     }
 
