@@ -1,58 +1,162 @@
-"""Small server-side SVG charts: pure functions from series to an SVG string (no JS library).
+"""The Overview's bar charts, as data for templates/dashboard/_chart.html (inline SVG, no JS).
 
-Each bar is a `<rect class="bar …">` with a `<title>` tooltip; the `<svg>` has role="img", a
-title and a description summarising the data, so screen readers get the gist.
+Python does the arithmetic (scales, positions, the summary screen readers get); the template
+writes the markup and escapes every text. Coordinates are strings formatted here, so a locale's
+decimal comma never reaches an SVG attribute.
+
+Labels are placed so that none is cut at the edge of the viewBox: the margins are as wide as
+the tick labels they hold, and the unit and the line's label sit in a header row, anchored at
+the left and right edges.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+if TYPE_CHECKING:
+    from dashboard.selectors.overview import Overview
 
 WIDTH, HEIGHT = 600, 180
-LEFT, RIGHT, TOP, BOTTOM = 36, 40, 12, 24  # margins for the axis labels
+HEADER = 24  # the row above the plot: the unit on the left, the line's label on the right
+FOOTER = 24  # the row below it: the first and the last day
+GAP = 6  # between a tick label and the plot
+EDGE = 2  # between a label and the edge: glyphs may overhang their advance by a fraction
+FONT_PX = 11  # `.chart .tick` in static/css/engram.css
+# A generous average advance of one character at FONT_PX (CJK characters are a full em), so a
+# margin sized with it holds its label in any sans-serif font.
+CHAR_PX = 7
+
+
+@dataclass(frozen=True)
+class Text:
+    x: str
+    y: str
+    text: str
+    anchor: str = "start"  # SVG text-anchor: which end of the text sits at x
+    css: str = "tick"
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: str
+    y: str
+    width: str
+    height: str
+    series: str  # the CSS class `bar-<series>` colours it
+    title: str  # the tooltip
+
+
+@dataclass(frozen=True)
+class Chart:
+    chart_id: str
+    title: str
+    description: str
+    axis: tuple[str, str, str, str]  # x1, y1, x2, y2 of the baseline
+    texts: list[Text] = field(default_factory=list)
+    bars: list[Bar] = field(default_factory=list)
+    line: str = ""  # the polyline's points; "" when there is none
+    width: int = WIDTH
+    height: int = HEIGHT
 
 
 def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _frame(*, chart_id: str, title: str, description: str, body: list[str]) -> SafeString:
-    head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
-        f'preserveAspectRatio="xMidYMid meet">'
-        f'<title id="{chart_id}-title">{escape(title)}</title>'
-        f'<desc id="{chart_id}-desc">{escape(description)}</desc>'
-    )
-    return mark_safe(head + "".join(body) + "</svg>")  # every interpolated value is escaped
+def text_px(text: str) -> int:
+    """How wide `text` may be drawn at FONT_PX, at most."""
+    return sum(FONT_PX if ord(char) >= 0x2E80 else CHAR_PX for char in text)
 
 
-def _axes(*, days: list[date], top: float, unit: str) -> list[str]:
-    bottom_y, right_x = HEIGHT - BOTTOM, WIDTH - RIGHT
-    parts = [
-        f'<line class="axis" x1="{LEFT}" y1="{bottom_y}" x2="{right_x}" y2="{bottom_y}"/>',
-        f'<text class="tick" x="{LEFT - 4}" y="{TOP + 4}" text-anchor="end">{_fmt(top)}</text>',
-        f'<text class="tick" x="{LEFT - 4}" y="{bottom_y}" text-anchor="end">0</text>',
+@dataclass(frozen=True)
+class _Frame:
+    """The plot's edges inside the viewBox, from the labels that must fit beside it."""
+
+    left: float
+    right: float
+    top: float = HEADER
+    bottom: float = HEIGHT - FOOTER
+
+    @classmethod
+    def around(cls, *, left_label: str, right_label: str) -> _Frame:
+        right = text_px(right_label) + 2 * GAP if right_label else GAP
+        return cls(left=text_px(left_label) + 2 * GAP, right=WIDTH - right)
+
+    def y(self, value: float, top: float) -> float:
+        return self.bottom - value / top * (self.bottom - self.top)
+
+
+def _labels(frame: _Frame, *, days: list[date], top: str, unit: str) -> list[Text]:
+    """The y-axis' top and zero, the unit above it, and the first and last day below."""
+    tick_x, baseline = _fmt(frame.left - GAP), str(FONT_PX + 1)
+    texts = [
+        Text(x=tick_x, y=_fmt(frame.top + 4), text=top, anchor="end"),
+        Text(x=tick_x, y=_fmt(frame.bottom), text="0", anchor="end"),
     ]
-    if days:
-        first, last = days[0].strftime("%b %-d"), days[-1].strftime("%b %-d")
-        parts.append(f'<text class="tick" x="{LEFT}" y="{HEIGHT - 6}">{first}</text>')
-        parts.append(
-            f'<text class="tick" x="{right_x}" y="{HEIGHT - 6}" text-anchor="end">{last}</text>'
-        )
     if unit:
-        parts.append(
-            f'<text class="tick" x="{LEFT - 4}" y="{TOP + 16}" text-anchor="end">'
-            f"{escape(unit)}</text>"
-        )
-    return parts
+        texts.append(Text(x=str(EDGE), y=baseline, text=unit))
+    if days:
+        day_y = str(HEIGHT - 6)
+        texts.append(Text(x=_fmt(frame.left), y=day_y, text=days[0].strftime("%b %-d")))
+        last = days[-1].strftime("%b %-d")
+        texts.append(Text(x=_fmt(frame.right), y=day_y, text=last, anchor="end"))
+    return texts
 
 
-def _slot(days: list[date]) -> float:
-    return (WIDTH - LEFT - RIGHT) / max(len(days), 1)
+def _bars(frame: _Frame, *, days: list[date], stacks: dict[str, list[int]], top: int, unit: str):
+    slot = (frame.right - frame.left) / max(len(days), 1)
+    width = max(slot * 0.7, 1)
+    bars = []
+    for i, day in enumerate(days):
+        y, x = frame.bottom, frame.left + i * slot + (slot - width) / 2
+        for series, values in stacks.items():
+            if not values[i]:
+                continue
+            height = frame.bottom - frame.y(values[i], top)
+            y -= height
+            bars.append(
+                Bar(
+                    x=_fmt(x),
+                    y=_fmt(y),
+                    width=_fmt(width),
+                    height=_fmt(height),
+                    series=series.lower() or "total",
+                    title=f"{day.isoformat()}: {values[i]} {series or unit}".strip(),
+                )
+            )
+    return bars
+
+
+def _line_labels(frame: _Frame, *, top: str, label: str) -> list[Text]:
+    """The line's own scale right of the plot, and what it measures in the header's right end."""
+    css = "tick line-label"
+    return [
+        Text(x=_fmt(frame.right + GAP), y=_fmt(frame.top + 4), text=top, css=css),
+        Text(x=str(WIDTH - EDGE), y=str(FONT_PX + 1), text=label, anchor="end", css=css),
+    ]
+
+
+def _line_points(frame: _Frame, line: list[float | None], top: float) -> str:
+    slot = (frame.right - frame.left) / max(len(line), 1)
+    return " ".join(
+        f"{_fmt(frame.left + i * slot + slot / 2)},{_fmt(frame.y(value, top))}"
+        for i, value in enumerate(line)
+        if value is not None
+    )
+
+
+def _description(*, days, stacks, unit: str, line_label: str, line_top: float | None) -> str:
+    totals = [sum(values) for values in stacks.values()]
+    text = f"{sum(totals)} {unit} over {len(days)} days".replace("  ", " ")
+    if days:
+        text += f", {days[0].isoformat()} to {days[-1].isoformat()}"
+    if len(stacks) > 1:
+        text += ": " + ", ".join(f"{n} {series}" for series, n in zip(stacks, totals, strict=True))
+    if line_top is not None:
+        text += f"; highest daily {line_label}: {_fmt(line_top)}"
+    return text + "."
 
 
 def stacked_bar_chart(
@@ -64,65 +168,69 @@ def stacked_bar_chart(
     unit: str = "",
     line: list[float | None] | None = None,
     line_label: str = "",
-) -> SafeString:
+) -> Chart:
     """One bar segment per non-zero (day, series) value, stacked in `stacks` order.
 
     `line`, when given, is drawn as a polyline on its own scale (labelled on the right axis),
     e.g. the median latency over the API-call bars; days with None are skipped.
     """
-    totals = [sum(values[i] for values in stacks.values()) for i in range(len(days))]
-    top = max(totals, default=0) or 1
-    plot_h = HEIGHT - TOP - BOTTOM
-    slot = _slot(days)
-    bar_w = max(slot * 0.7, 1)
-    body = _axes(days=days, top=top, unit=unit)
-    for i, day in enumerate(days):
-        y = HEIGHT - BOTTOM
-        x = LEFT + i * slot + (slot - bar_w) / 2
-        for series, values in stacks.items():
-            value = values[i]
-            if not value:
-                continue
-            h = value / top * plot_h
-            y -= h
-            label = f"{day.isoformat()}: {value} {series or unit}".strip()
-            css = escape(series.lower() or "total")
-            body.append(
-                f'<rect class="bar bar-{css}" x="{_fmt(x)}" y="{_fmt(y)}" '
-                f'width="{_fmt(bar_w)}" height="{_fmt(h)}"><title>{escape(label)}</title></rect>'
-            )
-    if line is not None:
-        known = [v for v in line if v is not None]
-        line_top = max(known, default=0) or 1
-        points = [
-            f"{_fmt(LEFT + i * slot + slot / 2)},{_fmt(HEIGHT - BOTTOM - v / line_top * plot_h)}"
-            for i, v in enumerate(line)
-            if v is not None
-        ]
-        if points:
-            body.append(f'<polyline class="line" points="{" ".join(points)}"/>')
-            body.append(
-                f'<text class="tick line-label" x="{WIDTH - RIGHT + 4}" y="{TOP + 4}">'
-                f"{_fmt(line_top)}</text>"
-                f'<text class="tick line-label" x="{WIDTH - RIGHT + 4}" y="{TOP + 16}">'
-                f"{escape(line_label)}</text>"
-            )
-    total = sum(totals)
-    description = f"{total} {unit} over {len(days)} days".replace("  ", " ")
-    if days:
-        description += f", {days[0].isoformat()} to {days[-1].isoformat()}"
-    if stacks and len(stacks) > 1:
-        description += ": " + ", ".join(
-            f"{sum(values)} {series}" for series, values in stacks.items()
-        )
-    known_line = [v for v in line or [] if v is not None]
-    if known_line:
-        description += f"; highest daily {line_label}: {_fmt(max(known_line))}"
-    return _frame(chart_id=chart_id, title=title, description=description + ".", body=body)
+    top = max((sum(day) for day in zip(*stacks.values(), strict=True)), default=0) or 1
+    known = [value for value in line or [] if value is not None]
+    line_top = max(known) if known else None
+    right_label = _fmt(line_top or 1) if known else ""
+    frame = _Frame.around(left_label=_fmt(top), right_label=right_label)
+    texts = _labels(frame, days=days, top=_fmt(top), unit=unit)
+    points = ""
+    if known:
+        points = _line_points(frame, line or [], line_top or 1)
+        texts += _line_labels(frame, top=right_label, label=line_label)
+    return Chart(
+        chart_id=chart_id,
+        title=title,
+        description=_description(
+            days=days, stacks=stacks, unit=unit, line_label=line_label, line_top=line_top
+        ),
+        axis=(_fmt(frame.left), _fmt(frame.bottom), _fmt(frame.right), _fmt(frame.bottom)),
+        texts=texts,
+        bars=_bars(frame, days=days, stacks=stacks, top=top, unit=unit),
+        line=points,
+    )
 
 
-def bar_chart(*, chart_id: str, title: str, days: list[date], values: list[int], unit: str = ""):
+def bar_chart(
+    *, chart_id: str, title: str, days: list[date], values: list[int], unit: str = ""
+) -> Chart:
     """A bar per day with a non-zero value."""
     return stacked_bar_chart(
         chart_id=chart_id, title=title, days=days, stacks={"": values}, unit=unit
     )
+
+
+def overview_charts(overview: Overview) -> dict[str, Chart]:
+    """The Overview's three charts of its 30 days."""
+    days = overview.days
+    return {
+        "memories": bar_chart(
+            chart_id="chart-memories",
+            title="Memories added per day",
+            days=days,
+            values=overview.memories_per_day,
+            unit="memories",
+        ),
+        "calls": stacked_bar_chart(
+            chart_id="chart-calls",
+            title="API calls per day, with median latency",
+            days=days,
+            stacks={"": overview.calls_per_day},
+            unit="calls",
+            line=overview.median_latency_per_day,
+            line_label="ms median",
+        ),
+        "events": stacked_bar_chart(
+            chart_id="chart-events",
+            title="Events per day by status",
+            days=days,
+            stacks=overview.events_per_day,
+            unit="events",
+        ),
+    }
