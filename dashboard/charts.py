@@ -138,8 +138,9 @@ def _line_labels(frame: _Frame, *, top: str, label: str) -> list[Text]:
     ]
 
 
-def _line_points(frame: _Frame, line: list[float | None], top: float) -> str:
-    slot = (frame.right - frame.left) / max(len(line), 1)
+def _line_points(frame: _Frame, line: list[float | None], top: float, *, days: int) -> str:
+    """A point over the middle of each day's bar; days with None are skipped."""
+    slot = (frame.right - frame.left) / max(days, 1)
     return " ".join(
         f"{_fmt(frame.left + i * slot + slot / 2)},{_fmt(frame.y(value, top))}"
         for i, value in enumerate(line)
@@ -182,7 +183,7 @@ def stacked_bar_chart(
     texts = _labels(frame, days=days, top=_fmt(top), unit=unit)
     points = ""
     if known:
-        points = _line_points(frame, line or [], line_top or 1)
+        points = _line_points(frame, line or [], line_top or 1, days=len(days))
         texts += _line_labels(frame, top=right_label, label=line_label)
     return Chart(
         chart_id=chart_id,
