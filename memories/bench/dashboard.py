@@ -18,10 +18,10 @@ from memories.bench.search import bench_project, percentiles
 
 def _pages(project, users: int, per_entity: int) -> dict[str, str]:
     org, pid = project.organization.public_id, project.public_id
-    entities = reverse("dashboard-entity-list", args=[org, pid])
-    entity = reverse("dashboard-entity-detail", args=[org, pid, "user", f"user-{users // 2}"])
+    entities = reverse("dashboard:entity-list", args=[org, pid])
+    entity = reverse("dashboard:entity-detail", args=[org, pid, "user", f"user-{users // 2}"])
     return {
-        "overview": reverse("overview", args=[org, pid]),
+        "overview": reverse("dashboard:overview", args=[org, pid]),
         "entity list, by name": entities,
         "entity list, by memory count": f"{entities}?sort=-memories",
         "entity list, by last activity": f"{entities}?sort=-updated",
