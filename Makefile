@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PORT ?= 8000
 
-.PHONY: up test lint format check stop install install-dev chromium clean
+.PHONY: up test lint format check stop install install-dev chromium clean messages
 
 up: install  ## run web + worker + beat, starting PostgreSQL and Redis when missing
 	$(BIN)/python -m config.up
@@ -63,3 +63,7 @@ chromium:
 
 clean:
 	rm -rf build *.egg-info
+
+messages: install-dev  ## refresh the Chinese catalogue from the marked strings, and compile it
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var --ignore=node_modules
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=var

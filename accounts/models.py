@@ -67,6 +67,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The dashboard's language, as chosen from its switcher; "" follows the browser.
+    language = models.CharField(max_length=10, blank=True, default="", db_default="")
 
     objects = UserManager()
 

@@ -51,6 +51,12 @@ def user_get_or_create(*, email: str) -> User:
 
 
 @transaction.atomic
+def user_language_set(*, user: User, language: str) -> None:
+    """The dashboard's language for `user` from now on ("" follows the browser)."""
+    user.language = language
+    user.save(update_fields=["language"])
+
+
 def organization_create(*, name: str, owner: User) -> Organization:
     organization = Organization.objects.create(name=name)
     Membership.objects.create(organization=organization, user=owner, role=Role.OWNER)

@@ -1,4 +1,4 @@
-"""Getting in: sign-in, sign-up, password, invitations and where signing in lands."""
+"""Getting in: sign-in, sign-up, password, invitations, where signing in lands, the language."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -13,4 +13,5 @@ urlpatterns = [
     path("password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    path("language/", views.language_set, name="language"),
 ]

@@ -15,10 +15,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django.views.i18n import set_language
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import services
@@ -147,3 +149,18 @@ def _sign_in_first(request, invitation):
         query = urlencode({"next": request.get_full_path()})
         return redirect(f"{reverse('signup')}?{query}")
     return redirect_to_login(request.get_full_path())
+
+
+@require_POST
+def language_set(request):
+    """The language switcher on every page: Django's cookie for everyone (and the redirect back
+    to `next`), and the choice kept on the account of a signed-in user, on any device."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if (
+        request.user.is_authenticated
+        and language in dict(settings.LANGUAGES)
+        and translation.check_for_language(language)
+    ):
+        services.user_language_set(user=request.user, language=language)
+    return response

@@ -1,12 +1,15 @@
 """Request plumbing. API paths are matched, never redirected: the SDKs treat a 3xx as an error (or
 turn a POST into a GET), so `//v1/ping` and `/v1/ping` reach the same view as `/v1/ping/`. An
-unread request body is read before the answer goes out, so keep-alive connections survive."""
+unread request body is read before the answer goes out, so keep-alive connections survive. Pages
+are in the user's language, API answers in English."""
 
 from __future__ import annotations
 
 import re
 
 from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 from config.api_errors import is_api_path
 
@@ -56,3 +59,27 @@ class UnreadBodyMiddleware:
         except ValueError:
             return False
         return 0 < length <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """The language of a page: the signed-in user's choice, else Django's (the language
+    cookie the switcher sets, then Accept-Language, then English). An API request is always
+    answered in English: SDKs show a `detail` to developers, and DRF would translate it."""
+
+    def process_request(self, request):
+        if is_api_path(request.path_info):
+            translation.activate(settings.LANGUAGE_CODE)
+            request.LANGUAGE_CODE = settings.LANGUAGE_CODE
+            return
+        user = getattr(request, "user", None)
+        chosen = getattr(user, "language", "") if user and user.is_authenticated else ""
+        if chosen and translation.check_for_language(chosen):
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = translation.get_language()
+            return
+        super().process_request(request)
+
+    def process_response(self, request, response):
+        if is_api_path(request.path_info):
+            return response  # no Content-Language / Vary: Accept-Language on API answers
+        return super().process_response(request, response)

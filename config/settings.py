@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.LanguageMiddleware",  # needs the user: their saved language
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -174,7 +175,12 @@ AXES_CLIENT_IP_CALLABLE = "accounts.login_throttle.client_address"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 
-LANGUAGE_CODE = "en-us"
+# The dashboard in English (the default) and Simplified Chinese: the browser's Accept-Language
+# chooses, the switcher on every page overrides it and is remembered per user
+# (config.middleware.LanguageMiddleware). API answers stay English whatever the request says.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # the compiled catalogue is committed: no step at start-up
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
