@@ -181,6 +181,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]  # the compiled catalogue is committed: no step at start-up
+# Dates in each language (config/formats/<language>/formats.py): templates say
+# |date:"SHORT_DATETIME_FORMAT" (minutes) or "DATETIME_FORMAT" (seconds), never a fixed pattern.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
