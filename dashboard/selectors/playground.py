@@ -84,6 +84,15 @@ def _ranks(values: list[float]) -> list[int]:
     return ranks
 
 
+def threshold_split(hits: list[SearchHit], *, threshold: float) -> tuple[list[SearchHit], int]:
+    """(the hits scoring at least `threshold`, how many of the others there are), from the
+    `top_k` hits of a search at threshold 0. memory_search filters by threshold and then keeps
+    the `top_k` best; its hits are sorted by score, so those at or above any threshold are a
+    prefix, and this split gives exactly what a search at `threshold` returns."""
+    shown = [hit for hit in hits if hit.score >= threshold]
+    return shown, len(hits) - len(shown)
+
+
 def playground_rows(*, hits: list[SearchHit], query: str) -> list[PlaygroundRow]:
     """Explain `hits` (best first): the component whose weighted share of the fused score is
     larger dominates; component ranks are positions among these hits, by that component."""

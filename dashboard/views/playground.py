@@ -11,7 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
 from dashboard.decorators import project_view
-from dashboard.selectors.playground import playground_rows
+from dashboard.selectors.playground import playground_rows, threshold_split
 from memories.embeddings import EmbeddingError
 from memories.filters import FilterError
 from memories.selectors.search import memory_search
@@ -61,7 +61,10 @@ def _selection(filters: str | None) -> Selection:
 
 
 def _search(request, form: SearchForm) -> dict:
-    """Run the search the v3 API runs; an embedding failure becomes a form error."""
+    """Run the search the v3 API runs; an embedding failure becomes a form error.
+
+    One search at threshold 0, split afterwards (threshold_split): the hits at or above the
+    threshold are what the API returns, and the others are counted, not searched again."""
     data = form.cleaned_data
     where, exact = data["where"]
     started = time.perf_counter()
@@ -71,15 +74,28 @@ def _search(request, form: SearchForm) -> dict:
             query=data["q"],
             where=where,
             top_k=data["top_k"],
-            threshold=data["threshold"],
+            threshold=0.0,
             exact=exact,
         )
     except EmbeddingError as error:
         form.add_error(None, f"The query could not be embedded: {error}")
         return {}
     elapsed_ms = (time.perf_counter() - started) * 1000
-    rows = playground_rows(hits=hits, query=data["q"])
-    return {"ran": True, "rows": rows, "elapsed_ms": elapsed_ms}
+    shown, hidden = threshold_split(hits, threshold=data["threshold"])
+    return {
+        "ran": True,
+        "rows": playground_rows(hits=shown, query=data["q"]),
+        "elapsed_ms": elapsed_ms,
+        "hidden": hidden,
+        "threshold": data["threshold"],
+        "show_hidden_url": _with_threshold_zero(request),
+    }
+
+
+def _with_threshold_zero(request) -> str:
+    query = request.GET.copy()
+    query["threshold"] = "0"
+    return f"{request.path}?{query.urlencode()}"
 
 
 @vary_on_headers("HX-Request")

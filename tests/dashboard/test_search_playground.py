@@ -8,11 +8,11 @@ from urllib.parse import urlencode
 import pytest
 from django.urls import reverse
 
-from dashboard.selectors.playground import matched_terms
+from dashboard.selectors.playground import matched_terms, threshold_split
 from memories import embeddings
 from memories.embeddings import EmbeddingUnavailable
 from memories.models import Memory
-from memories.selectors.search import DENSE_WEIGHT, LEXICAL_WEIGHT
+from memories.selectors.search import DENSE_WEIGHT, LEXICAL_WEIGHT, SearchHit
 from memories.services.add import NewMemories, memories_add_verbatim
 from memories.services.memories import Actor
 
@@ -176,6 +176,29 @@ def test_it_applies_top_k_and_threshold(alice_client, seeded):
     none = alice_client.get(search_url(seeded, q="cello concerts", threshold=0.99))
     none = none.content.decode()
     assert result_texts(none) == [] and "No memories scored above the threshold." in none
+
+
+def test_it_says_how_many_results_the_threshold_hid_and_offers_them(alice_client, seeded):
+    html = alice_client.get(search_url(seeded, q="cello", top_k=3, threshold=0.99)).content
+    html = unescape(html.decode())
+    show = search_url(seeded, q="cello", top_k=3, threshold=0)
+    assert f'3 results scored under the threshold 0.99. <a href="{show}">Show them</a>' in html
+    assert len(result_texts(alice_client.get(show).content.decode())) == 3
+
+
+def test_it_counts_only_the_hidden_results_among_top_k(alice_client, seeded):
+    html = alice_client.get(search_url(seeded, q="cello", threshold=0.5)).content.decode()
+    shown = len(result_texts(html))
+    assert shown >= 1 and f"{4 - shown} more result" in html  # the project holds 4 memories
+    html = alice_client.get(search_url(seeded, q="cello", threshold=0)).content.decode()
+    assert "under the threshold" not in html
+
+
+def test_threshold_split_keeps_what_a_search_at_the_threshold_returns():
+    hits = [SearchHit(memory=None, score=s, dense=s, lexical=0.0) for s in (0.9, 0.5, 0.3, 0.1)]
+    shown, hidden = threshold_split(hits, threshold=0.3)
+    assert [hit.score for hit in shown] == [0.9, 0.5, 0.3] and hidden == 1
+    assert threshold_split(hits, threshold=0.0) == (hits, 0)
 
 
 def test_it_hides_deleted_memories(alice_client, seeded):
