@@ -4,14 +4,18 @@ costs a fixed number of queries whatever the number of rows."""
 from __future__ import annotations
 
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import JSONObject
 
 from accounts.models import ApiKey, Project, RequestLog
+from memories.filters import FilterError, entity_scope
 from memories.jobs import EXPORT, PROFILE, PROFILE_JOB, PROFILE_SETTINGS, SUMMARY
-from memories.models import Event, EventStatus
+from memories.models import ENTITY_FIELDS, ENTITY_ID_FIELDS, Event, EventStatus
 from memories.models_webhooks import Webhook, WebhookDelivery
 
 EVENT_KINDS = ("ADD", EXPORT, SUMMARY, PROFILE, PROFILE_JOB, PROFILE_SETTINGS)
@@ -28,6 +32,28 @@ def _durations(queryset: QuerySet[Event]) -> QuerySet[Event]:
     )
 
 
+def _with_scope(queryset: QuerySet[Event]) -> QuerySet[Event]:
+    """`scope`: the few payload keys that name whom an event is about, not the whole payload.
+    An add keeps its entity ids at the top (AddRequest.to_payload), a PROFILE job
+    `entity_type` and `entity_id`, an export or a summary its `filters`."""
+    keys = {field: KT(f"payload__{field}") for field in ENTITY_ID_FIELDS}
+    keys |= {"entity_type": KT("payload__entity_type"), "entity_id": KT("payload__entity_id")}
+    return queryset.annotate(scope=JSONObject(**keys, filters=F("payload__filters")))
+
+
+def event_entities(scope: dict) -> list[tuple[str, str]]:
+    """[(entity type, id)] of an event's `scope`, user first: what the events list shows."""
+    ids = {field: scope.get(field) for field in ENTITY_ID_FIELDS}
+    if isinstance(scope.get("filters"), dict | str):
+        # Stored filters were valid when sent; one the language no longer reads shows no scope.
+        with suppress(FilterError):
+            ids |= entity_scope(scope["filters"]) or {}
+    pairs = [(str(kind.value), ids[field]) for kind, field in ENTITY_FIELDS.items() if ids[field]]
+    if not pairs and scope.get("entity_type") and scope.get("entity_id"):
+        pairs = [(scope["entity_type"], scope["entity_id"])]
+    return pairs
+
+
 def events_page(
     *,
     project: Project,
@@ -38,7 +64,7 @@ def events_page(
     limit: int = 50,
 ) -> list[Event]:
     """Newest first, `limit + 1` rows (the extra one says "there is more"); the payload and
-    results, which may be large, are left out."""
+    results, which may be large, are left out, but for `entities` (event_entities)."""
     events = Event.objects.filter(project=project).defer(
         "payload", "results", "metadata", "skipped"
     )
@@ -48,16 +74,22 @@ def events_page(
         events = events.filter(event_type=kind)
     if event_id:
         events = events.filter(pk=event_id)
-    events = _durations(events).order_by("-created_at", "-id")
-    return list(events[offset : offset + limit + 1])
+    events = _with_scope(_durations(events)).order_by("-created_at", "-id")
+    rows = list(events[offset : offset + limit + 1])
+    for event in rows:
+        event.entities = event_entities(event.scope or {})
+    return rows
 
 
 def event_get(*, project: Project, event_id: uuid.UUID) -> Event | None:
-    return (
-        _durations(Event.objects.filter(project=project, pk=event_id))
+    event = (
+        _with_scope(_durations(Event.objects.filter(project=project, pk=event_id)))
         .select_related("api_key")
         .first()
     )
+    if event is not None:
+        event.entities = event_entities(event.scope or {})
+    return event
 
 
 @dataclass(frozen=True)

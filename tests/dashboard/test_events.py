@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from unittest import mock
 
@@ -129,6 +130,35 @@ def test_it_shows_newest_first_and_scrolls_for_more(alice_client, alice, htmx):
     assert 'hx-trigger="revealed"' not in html
 
 
+def entity(kind: str, name: str) -> str:
+    return f'<span class="entity-type">{kind}</span> {name}'
+
+
+def entities_cell(html: str, event: Event) -> str:
+    row = html.split(f'id="event-{event.pk}"')[1].split("</tr>")[0]
+    return re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)[3]
+
+
+def test_each_row_says_whom_the_event_is_about(alice_client, alice, htmx):
+    add = failed_add(alice)
+    agent = Event.objects.create(
+        project=alice.project, payload={"messages": [], "agent_id": "bot", "run_id": "r1"}
+    )
+    profile = Event.objects.create(
+        project=alice.project,
+        event_type="PROFILE",
+        payload={"entity_type": "user", "entity_id": "ann", "job_id": "j"},
+    )
+    (export,) = seed(alice, 1, payload={"filters": {"AND": [{"user_id": "ben"}, {"app_id": "a"}]}})
+    (everything,) = seed(alice, 1, payload={"filters": {}})
+    html = alice_client.get(list_url(alice), **htmx).content.decode()
+    assert entities_cell(html, add) == entity("user", "alice")
+    assert entities_cell(html, agent) == f"{entity('agent', 'bot')}, {entity('run', 'r1')}"
+    assert entities_cell(html, profile) == entity("user", "ann")
+    assert entities_cell(html, export) == f"{entity('user', 'ben')}, {entity('app', 'a')}"
+    assert entities_cell(html, everything) == "\N{EN DASH}"
+
+
 def test_active_rows_poll_their_own_status_and_finished_rows_do_not(alice_client, alice, htmx):
     (running,) = seed(alice, 1, status=EventStatus.RUNNING)
     done = failed_add(alice)
@@ -232,7 +262,7 @@ def test_the_retry_button_queues_once_and_returns_the_row(
         again = alice_client.post(retry_url(alice, event), **headers)
     html = first.content.decode()
     assert html.lstrip().startswith(f'<tr id="event-{event.pk}"') and "badge-pending" in html
-    assert "every 3s" in html and "Retry" not in html
+    assert "every 3s" in html and "Retry" not in html and entity("user", "alice") in html
     assert again.status_code == 200 and delay.call_count == 1
     assert Event.objects.get(pk=event.pk).status == EventStatus.PENDING
 
@@ -274,5 +304,26 @@ def test_the_detail_lists_what_an_add_did_not_store_and_why(alice_client, alice,
 
     html = alice_client.get(detail_url(alice, event)).content.decode()
 
-    assert "No memory was written" in html and 'id="event-skipped"' in html
+    assert "Nothing was stored: 2 parts were skipped." in html and 'id="event-skipped"' in html
     assert "我对什么过敏" in html and "question" in html and "greeting" in html
+
+
+def succeeded_add(tenant, messages: list, skipped: list) -> Event:
+    return Event.objects.create(
+        project=tenant.project,
+        status=EventStatus.SUCCEEDED,
+        payload={"messages": messages, "user_id": "alice"},
+        results=[],
+        skipped=skipped,
+    )
+
+
+def test_the_detail_says_why_an_add_stored_nothing(alice_client, alice):
+    skip = {"message": 0, "excerpt": "Hi!", "reason": "greeting"}
+    html = alice_client.get(detail_url(alice, succeeded_add(alice, [], [skip]))).content.decode()
+    assert "Nothing was stored: 1 part was skipped." in html and "No results" not in html
+    said = [{"role": "user", "content": "The weather is nice."}]
+    html = alice_client.get(detail_url(alice, succeeded_add(alice, said, []))).content.decode()
+    assert "Nothing was stored: no facts to remember were found in these messages." in html
+    html = alice_client.get(detail_url(alice, succeeded_add(alice, [], []))).content.decode()
+    assert "Nothing was stored: the request had no message to read." in html
