@@ -71,8 +71,6 @@ def categories_as_lines(categories: list[dict[str, str]] | None) -> str:
 
 
 class ProjectSettingsForm(forms.Form):
-    label_suffix = ""
-
     name = forms.CharField(max_length=200)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     custom_instructions = forms.CharField(
@@ -101,6 +99,9 @@ class ProjectSettingsForm(forms.Form):
     )
 
     def __init__(self, *args, default_rate_limit: int, **kwargs) -> None:
+        # No colon after labels, as on every other screen. A class attribute would not do:
+        # BaseForm.__init__ sets label_suffix (to ":" unless passed).
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields[
             "rate_limit_per_minute"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -35,6 +37,13 @@ def test_it_renders_the_page_for_the_owner(alice_client, alice):
     assert f'action="{settings_url(alice)}" method="post"' in html and "Save settings" in html
     assert f'value="{alice.project.name}"' in html
     assert "HX-Request" in response["Vary"]
+
+
+def test_its_labels_end_without_a_colon(alice_client, alice):
+    html = alice_client.get(settings_url(alice)).content.decode()
+    labels = re.findall(r"<label[^>]*>([^<]*)</label>", html)
+    assert "Name" in labels and "Decay" in labels and len(labels) == 7
+    assert not [label for label in labels if label.rstrip().endswith(":")]
 
 
 def test_it_gives_htmx_only_the_form(alice_client, alice, htmx):
