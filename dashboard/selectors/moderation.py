@@ -6,10 +6,11 @@ tenants, so these take an optional project filter instead. Only staff views may 
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q
 
 from accounts.models import ApiKey, Project
-from memories.models_moderation import AuditLog, Flag, FlagStatus, ModerationRule
+from memories.models_moderation import AuditLog, Flag, FlagStatus, ModerationRule, RuleKind
+from memories.services.moderation_checks import blocked_words
 
 
 def flags_open_page(
@@ -37,12 +38,20 @@ def flag_open_get(*, flag_id: int) -> Flag | None:
     )
 
 
-def moderation_rules() -> QuerySet[ModerationRule]:
-    return ModerationRule.objects.order_by("name")
+def _with_words(rule: ModerationRule) -> ModerationRule:
+    """`rule.words`: a blocked-words rule's words, as matching splits its pattern (newlines
+    or commas; shown as the raw pattern, "jazz\nparis" would read as one phrase), else None."""
+    rule.words = blocked_words(rule.pattern) if rule.kind == RuleKind.BLOCKED_WORDS else None
+    return rule
+
+
+def moderation_rules() -> list[ModerationRule]:
+    return [_with_words(rule) for rule in ModerationRule.objects.order_by("name")]
 
 
 def moderation_rule_get(*, rule_id: int) -> ModerationRule | None:
-    return ModerationRule.objects.filter(pk=rule_id).first()
+    rule = ModerationRule.objects.filter(pk=rule_id).first()
+    return _with_words(rule) if rule else None
 
 
 def projects_search(*, q: str, limit: int = 20) -> list[Project]:

@@ -135,7 +135,7 @@ def rules(request):
             if not request.htmx:
                 return redirect("dashboard:moderation-rules")
             form = RuleForm()
-    context = {"rules": list(selectors.moderation_rules()), "form": form}
+    context = {"rules": selectors.moderation_rules(), "form": form}
     return render(request, f"{RULES}#rules-panel" if request.htmx else RULES, context)
 
 

@@ -194,6 +194,19 @@ def test_it_lists_adds_toggles_and_deletes_rules(staff_client, htmx):
     assert actions == ["rule_create", "rule_disable", "rule_delete"]
 
 
+def test_it_shows_the_blocked_words_one_by_one(staff_client, htmx):
+    html = staff_client.get(RULES).content.decode()
+    row = html.split("<td>Blocked words</td>")[1].split("</tr>")[0]
+    assert "No words yet: it matches nothing." in row and "(empty)" not in html
+    ModerationRule.objects.filter(name="Blocked words").update(pattern="jazz\nparis, big apple")
+    row = staff_client.get(RULES).content.decode().split("<td>Blocked words</td>")[1]
+    assert "<li><code>jazz</code></li><li><code>paris</code></li>" in row
+    assert "<li><code>big apple</code></li>" in row
+    rule = ModerationRule.objects.get(name="Blocked words")
+    toggle = reverse("dashboard:moderation-rule-toggle", args=[rule.pk])
+    assert "<li><code>jazz</code></li>" in staff_client.post(toggle, **htmx).content.decode()
+
+
 def test_it_shows_rule_errors_with_200(staff_client, htmx):
     data = {"name": "Broken", "kind": "regex", "pattern": "(["}
     response = staff_client.post(RULES, data, **htmx)
