@@ -6,7 +6,8 @@ tenants, so these take an optional project filter instead. Only staff views may 
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q
+from django.db.models import Max, Prefetch, Q
+from django.db.models.functions import Greatest
 
 from accounts.models import ApiKey, Project
 from memories.models_moderation import AuditLog, Flag, FlagStatus, ModerationRule, RuleKind
@@ -70,6 +71,18 @@ def projects_search(*, q: str, limit: int = 20) -> list[Project]:
         .select_related("organization")
         .prefetch_related(Prefetch("api_keys", queryset=keys))
         .order_by("organization__name", "name", "id")[:limit]
+    )
+
+
+def projects_recent(*, limit: int = 20) -> list[Project]:
+    """The projects created or given a key most recently, newest first, keys prefetched: what
+    the keys and projects screen shows before anything is searched."""
+    latest = Greatest("created_at", Max("api_keys__created_at"))
+    return list(
+        Project.objects.annotate(latest=latest)
+        .select_related("organization")
+        .prefetch_related(Prefetch("api_keys", queryset=ApiKey.objects.order_by("-created_at")))
+        .order_by("-latest", "-id")[:limit]
     )
 
 

@@ -25,6 +25,7 @@ RULES = "dashboard/moderation/rules.html"
 ACCOUNTS = "dashboard/moderation/accounts.html"
 AUDIT = "dashboard/moderation/audit.html"
 REPORT = "dashboard/moderation/_report_form.html"
+RECENT = 20  # projects shown before anything is searched
 
 
 class ResolveForm(forms.Form):
@@ -172,9 +173,11 @@ def rule_delete(request, rule_id: int):
 @staff_view
 @require_safe
 def accounts(request):
-    """Search projects by name or public id; each result lists its keys with suspend forms."""
+    """Search projects by name or public id (without a query: the most recent); each result
+    lists its keys with suspend forms."""
     q = request.GET.get("q", "").strip()
-    context = {"q": q, "projects": selectors.projects_search(q=q)}
+    projects = selectors.projects_search(q=q) if q else selectors.projects_recent(limit=RECENT)
+    context = {"q": q, "projects": projects}
     return render(request, f"{ACCOUNTS}#project-results" if request.htmx else ACCOUNTS, context)
 
 

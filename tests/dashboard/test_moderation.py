@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -225,6 +227,31 @@ def test_it_finds_a_project_by_name_or_public_id(staff_client, alice, charlie, h
     assert "Zebra project" in html and alice.api_key.display in html and "<html" not in html
     html = staff_client.get(ACCOUNTS, {"q": charlie.project.public_id}).content.decode()
     assert charlie.project.public_id in html and "Zebra project" not in html
+
+
+def test_it_lists_the_most_recent_projects_and_keys_before_a_search(staff_client, alice, htmx):
+    from accounts.services import api_key_create
+    from tests.factories import ProjectFactory
+
+    newer = ProjectFactory.create_batch(20)
+    html = staff_client.get(ACCOUNTS).content.decode()
+    cards = re.findall(r'id="project-(proj_\w+)"', html)
+    assert cards == [p.public_id for p in reversed(newer)]  # 20, newest first: not alice's
+    key, _ = api_key_create(project=alice.project, created_by=alice.user, name="fresh")
+    html = staff_client.get(ACCOUNTS, {"q": ""}, **htmx).content.decode()
+    assert re.findall(r'id="project-(proj_\w+)"', html)[0] == alice.project.public_id
+    assert key.display in html and "20 projects created or given a key" in html
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_it_pins_the_recent_projects_query_count(staff_client, count, django_assert_num_queries):
+    from tests.factories import ProjectFactory
+
+    ProjectFactory.create_batch(count)
+    # session, user, the projects, their keys, the topbar's project switcher
+    with django_assert_num_queries(5):
+        response = staff_client.get(ACCOUNTS)
+    assert response.content.decode().count('class="card project-card"') == count
 
 
 def test_it_suspends_and_restores_a_key(staff_client, alice, htmx):
