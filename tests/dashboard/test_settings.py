@@ -40,8 +40,8 @@ def test_it_renders_the_page_for_the_owner(alice_client, alice):
 
 
 def test_its_labels_end_without_a_colon(alice_client, alice):
-    html = alice_client.get(settings_url(alice)).content.decode()
-    labels = re.findall(r"<label[^>]*>([^<]*)</label>", html)
+    form = alice_client.get(settings_url(alice)).content.decode().split('id="settings-form"')[1]
+    labels = re.findall(r"<label[^>]*>([^<]*)</label>", form.split("</form>")[0])
     assert "Name" in labels and "Decay" in labels and len(labels) == 7
     assert not [label for label in labels if label.rstrip().endswith(":")]
 
