@@ -6,7 +6,8 @@ decimal comma never reaches an SVG attribute.
 
 Labels are placed so that none is cut at the edge of the viewBox: the margins are as wide as
 the tick labels they hold, and the unit and the line's label sit in a header row, anchored at
-the left and right edges.
+the left and right edges. Every text is in the active language (dates too, through the format
+modules in config/formats), and the margins are measured from the translated labels.
 """
 
 from __future__ import annotations
@@ -14,6 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
+
+from django.utils import formats
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
+
+from dashboard.selectors.overview import EVENT_STATUS_LABELS
 
 if TYPE_CHECKING:
     from dashboard.selectors.overview import Overview
@@ -65,6 +73,15 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def _day(day: date) -> str:
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
+
+
+def _axis_day(day: date) -> str:
+    # Translators: a Django date format for the first and last day under a chart ("Nov 1").
+    return date_format(day, pgettext("chart axis date format", "M j"))
+
+
 def text_px(text: str) -> int:
     """How wide `text` may be drawn at FONT_PX, at most."""
     return sum(FONT_PX if ord(char) >= 0x2E80 else CHAR_PX for char in text)
@@ -99,13 +116,27 @@ def _labels(frame: _Frame, *, days: list[date], top: str, unit: str) -> list[Tex
         texts.append(Text(x=str(EDGE), y=baseline, text=unit))
     if days:
         day_y = str(HEIGHT - 6)
-        texts.append(Text(x=_fmt(frame.left), y=day_y, text=days[0].strftime("%b %-d")))
-        last = days[-1].strftime("%b %-d")
-        texts.append(Text(x=_fmt(frame.right), y=day_y, text=last, anchor="end"))
+        texts.append(Text(x=_fmt(frame.left), y=day_y, text=_axis_day(days[0])))
+        texts.append(Text(x=_fmt(frame.right), y=day_y, text=_axis_day(days[-1]), anchor="end"))
     return texts
 
 
-def _bars(frame: _Frame, *, days: list[date], stacks: dict[str, list[int]], top: int, unit: str):
+def _tooltip(day: date, count: int, name: str) -> str:
+    if not name:
+        return _("%(day)s: %(count)s") % {"day": _day(day), "count": count}
+    # Translators: a bar's tooltip, e.g. "2026-11-02: 3 memories"; name is a unit or a status.
+    return _("%(day)s: %(count)s %(name)s") % {"day": _day(day), "count": count, "name": name}
+
+
+def _bars(
+    frame: _Frame,
+    *,
+    days: list[date],
+    stacks: dict[str, list[int]],
+    top: int,
+    unit: str,
+    series_names: dict[str, str],
+):
     slot = (frame.right - frame.left) / max(len(days), 1)
     width = max(slot * 0.7, 1)
     bars = []
@@ -123,7 +154,7 @@ def _bars(frame: _Frame, *, days: list[date], stacks: dict[str, list[int]], top:
                     width=_fmt(width),
                     height=_fmt(height),
                     series=series.lower() or "total",
-                    title=f"{day.isoformat()}: {values[i]} {series or unit}".strip(),
+                    title=_tooltip(day, values[i], str(series_names.get(series, series) or unit)),
                 )
             )
     return bars
@@ -148,16 +179,32 @@ def _line_points(frame: _Frame, line: list[float | None], top: float, *, days: i
     )
 
 
-def _description(*, days, stacks, unit: str, line_label: str, line_top: float | None) -> str:
+def _description(
+    *, days, stacks, series_names, unit: str, line_label: str, line_top: float | None
+) -> str:
+    """What a screen reader says instead of the bars: totals, the period, the line's peak."""
     totals = [sum(values) for values in stacks.values()]
-    text = f"{sum(totals)} {unit} over {len(days)} days".replace("  ", " ")
+    text = ngettext(
+        "%(total)s %(unit)s over %(count)s day", "%(total)s %(unit)s over %(count)s days", len(days)
+    )
+    text = (text % {"total": sum(totals), "unit": unit, "count": len(days)}).replace("  ", " ")
     if days:
-        text += f", {days[0].isoformat()} to {days[-1].isoformat()}"
+        text = _("%(summary)s, %(first)s to %(last)s") % {
+            "summary": text,
+            "first": _day(days[0]),
+            "last": _day(days[-1]),
+        }
     if len(stacks) > 1:
-        text += ": " + ", ".join(f"{n} {series}" for series, n in zip(stacks, totals, strict=True))
+        parts = [
+            _("%(count)s %(name)s") % {"count": n, "name": series_names.get(series, series)}
+            for series, n in zip(stacks, totals, strict=True)
+        ]
+        breakdown = pgettext("list separator", ", ").join(parts)
+        text = _("%(summary)s: %(breakdown)s") % {"summary": text, "breakdown": breakdown}
     if line_top is not None:
-        text += f"; highest daily {line_label}: {_fmt(line_top)}"
-    return text + "."
+        values = {"summary": text, "label": line_label, "value": _fmt(line_top)}
+        text = _("%(summary)s; highest daily %(label)s: %(value)s") % values
+    return _("%(summary)s.") % {"summary": text}
 
 
 def stacked_bar_chart(
@@ -169,8 +216,11 @@ def stacked_bar_chart(
     unit: str = "",
     line: list[float | None] | None = None,
     line_label: str = "",
+    series_names: dict[str, str] | None = None,
 ) -> Chart:
     """One bar segment per non-zero (day, series) value, stacked in `stacks` order.
+
+    `series_names` gives what the texts call a series (the key stays the CSS class's name).
 
     `line`, when given, is drawn as a polyline on its own scale (labelled on the right axis),
     e.g. the median latency over the API-call bars; days with None are skipped.
@@ -181,6 +231,7 @@ def stacked_bar_chart(
     right_label = _fmt(line_top or 1) if known else ""
     frame = _Frame.around(left_label=_fmt(top), right_label=right_label)
     texts = _labels(frame, days=days, top=_fmt(top), unit=unit)
+    names = series_names or {}
     points = ""
     if known:
         points = _line_points(frame, line or [], line_top or 1, days=len(days))
@@ -189,11 +240,16 @@ def stacked_bar_chart(
         chart_id=chart_id,
         title=title,
         description=_description(
-            days=days, stacks=stacks, unit=unit, line_label=line_label, line_top=line_top
+            days=days,
+            stacks=stacks,
+            series_names=names,
+            unit=unit,
+            line_label=line_label,
+            line_top=line_top,
         ),
         axis=(_fmt(frame.left), _fmt(frame.bottom), _fmt(frame.right), _fmt(frame.bottom)),
         texts=texts,
-        bars=_bars(frame, days=days, stacks=stacks, top=top, unit=unit),
+        bars=_bars(frame, days=days, stacks=stacks, top=top, unit=unit, series_names=names),
         line=points,
     )
 
@@ -213,25 +269,26 @@ def overview_charts(overview: Overview) -> dict[str, Chart]:
     return {
         "memories": bar_chart(
             chart_id="chart-memories",
-            title="Memories added per day",
+            title=_("Memories added per day"),
             days=days,
             values=overview.memories_per_day,
-            unit="memories",
+            unit=_("memories"),
         ),
         "calls": stacked_bar_chart(
             chart_id="chart-calls",
-            title="API calls per day, with median latency",
+            title=_("API calls per day, with median latency"),
             days=days,
             stacks={"": overview.calls_per_day},
-            unit="calls",
+            unit=_("calls"),
             line=overview.median_latency_per_day,
-            line_label="ms median",
+            line_label=_("ms median"),
         ),
         "events": stacked_bar_chart(
             chart_id="chart-events",
-            title="Events per day by status",
+            title=_("Events per day by status"),
             days=days,
             stacks=overview.events_per_day,
-            unit="events",
+            unit=_("events"),
+            series_names={status: str(label) for status, label in EVENT_STATUS_LABELS.items()},
         ),
     }

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Project
-from memories.models import ENTITY_FIELDS, Entity, Memory, MemoryHistory
+from memories.models import ENTITY_FIELDS, Entity, EntityType, Memory, MemoryHistory
 from memories.selectors.memories import memories_of, memory_history
+
+# What the dashboard calls each entity type; URLs and the API keep the stored values.
+ENTITY_TYPE_LABELS = {
+    EntityType.USER: _("user"),
+    EntityType.AGENT: _("agent"),
+    EntityType.APP: _("app"),
+    EntityType.RUN: _("run"),
+}
 
 ENTITY_SORTS = {
     "name": ("name", "id"),

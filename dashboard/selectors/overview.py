@@ -8,11 +8,19 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Aggregate, Count, FloatField, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Project, RequestLog
 from memories.models import Entity, Event, EventStatus, Memory, MemoryState
 
 OVERVIEW_DAYS = 30
+# What the dashboard calls each event status; the API keeps the stored values.
+EVENT_STATUS_LABELS = {
+    EventStatus.PENDING: _("pending"),
+    EventStatus.RUNNING: _("running"),
+    EventStatus.SUCCEEDED: _("succeeded"),
+    EventStatus.FAILED: _("failed"),
+}
 
 
 class Median(Aggregate):

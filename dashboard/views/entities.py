@@ -7,6 +7,7 @@ import uuid
 from django import forms
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
@@ -15,6 +16,7 @@ from dashboard.decorators import project_view
 from dashboard.paging import PAGE_SIZE, offset_page, page_offset
 from dashboard.selectors.entities import (
     ENTITY_SORTS,
+    ENTITY_TYPE_LABELS,
     entities_page,
     entity_memories,
     memory_timeline,
@@ -33,10 +35,17 @@ from memories.services.memories import (
 
 LIST = "dashboard/entities.html"
 DETAIL = "dashboard/entity_detail.html"
+SORT_LABELS = [("name", _("Name")), ("memories", _("Memories")), ("updated", _("Last activity"))]
 
 
 class MemoryTextForm(forms.Form):
-    text = forms.CharField(label="Memory", widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(label=_("Memory"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def _labelled(entity: Entity) -> Entity:
+    """The entity with `type_label`, what the page calls its type in the active language."""
+    entity.type_label = ENTITY_TYPE_LABELS[entity.type]  # type: ignore[attr-defined]
+    return entity
 
 
 def _entity_or_404(request, entity_type: str, name: str) -> Entity:
@@ -45,7 +54,7 @@ def _entity_or_404(request, entity_type: str, name: str) -> Entity:
         entity = entity_get(project=request.project, entity_type=entity_type, name=name)
     if entity is None:
         raise Http404("No such entity.")
-    return entity
+    return _labelled(entity)
 
 
 def _memory_or_404(request, entity: Entity, memory_id: uuid.UUID) -> Memory:
@@ -76,13 +85,13 @@ def entity_list(request, org_id: str, project_id: str):
     )
     page = offset_page(request, rows, offset=offset)
     context = {
-        "entities": page.rows,
+        "entities": [_labelled(entity) for entity in page.rows],
         "next_url": page.next_url,
         "q": q,
         "entity_type": entity_type,
         "sort": sort,
-        "types": EntityType.values,
-        "sorts": [("name", "Name"), ("memories", "Memories"), ("updated", "Last activity")],
+        "types": list(ENTITY_TYPE_LABELS.items()),
+        "sorts": SORT_LABELS,
     }
     return render(request, f"{LIST}#entity-rows" if request.htmx else LIST, context)
 

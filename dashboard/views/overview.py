@@ -6,7 +6,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from dashboard.charts import overview_charts
 from dashboard.decorators import project_view
-from dashboard.selectors.overview import overview_get
+from dashboard.selectors.overview import EVENT_STATUS_LABELS, overview_get
 
 PAGE = "dashboard/overview.html"
 
@@ -17,5 +17,7 @@ PAGE = "dashboard/overview.html"
 def overview(request, org_id: str, project_id: str):
     """Totals and 30-day charts; `#charts` is polled by htmx every 30 s."""
     data = overview_get(project=request.project)
-    context = {"overview": data, "charts": overview_charts(data)}
+    counts = data.events_by_status.items()
+    event_counts = [(status, EVENT_STATUS_LABELS[status], n) for status, n in counts]
+    context = {"overview": data, "charts": overview_charts(data), "event_counts": event_counts}
     return render(request, f"{PAGE}#charts" if request.htmx else PAGE, context)

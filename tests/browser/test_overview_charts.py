@@ -64,3 +64,21 @@ def test_status_bars_have_their_colours_and_labels_fit(page, owner):
     labels = page.eval_on_selector_all("svg.chart text", "ts => ts.map(t => t.textContent)")
     assert {"memories", "calls", "ms median", "events"} <= set(labels)
     screenshot(page, "overview-charts")
+
+
+def test_the_chinese_labels_fit_too(page, owner):
+    """CJK glyphs are a full em wide: the margins measured from the translated labels hold them."""
+    log_in(page, "alice@example.com", "password")
+    page.set_extra_http_headers({"Accept-Language": "zh-Hans"})
+    page.reload()
+    overflows = page.eval_on_selector_all(
+        "svg.chart text",
+        """texts => texts.map(t => {
+             const box = t.getBBox(), view = t.ownerSVGElement.viewBox.baseVal;
+             return [t.textContent, box.x, box.x + box.width, view.width];
+           }).filter(([, left, right, width]) => left < 0 || right > width)""",
+    )
+    assert overflows == []
+    labels = page.eval_on_selector_all("svg.chart text", "ts => ts.map(t => t.textContent)")
+    assert {"记忆数", "调用次数", "延迟中位数 (ms)", "事件数"} <= set(labels)
+    screenshot(page, "overview-charts-zh-hans")

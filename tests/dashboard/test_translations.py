@@ -100,8 +100,11 @@ class _Visible(HTMLParser):
             self.skipping += 1
         attributes = dict(attrs)
         for name, value in attrs:
+            # An <input> button shows its value; a <button>'s value is only sent with the form.
             shown = name in _TEXT_ATTRIBUTES or (
-                name == "value" and attributes.get("type") in {"submit", "button"}
+                name == "value"
+                and tag == "input"
+                and attributes.get("type") in {"submit", "button"}
             )
             if shown and value:
                 self.texts.append(value)
@@ -140,5 +143,7 @@ def test_the_unmarked_string_check_would_catch_one(tmp_path):
     page.write_text(
         '{% load i18n %}<p>{% translate "Fine" %} <code>user_id</code></p>'
         '<button title="Delete it">{{ name }}</button><p>Forgot this</p>'
+        '<input type="submit" value="Send it">'
+        '<button type="submit" name="decision" value="approve">{% translate "Fine" %}</button>'
     )
-    assert unmarked(page) == ["Delete it", "Forgot this"]
+    assert unmarked(page) == ["Delete it", "Forgot this", "Send it"]
