@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.auth_cache import api_keys_changed, last_use_remember
 from accounts.models import (
@@ -158,16 +159,21 @@ def member_change_refusal(
     """
     if actor_role not in MANAGER_ROLES:
         return AccountsPermissionError(
-            f"Only an OWNER or an ADMIN manages members (your role is {actor_role or 'none'})."
+            _("Only an OWNER or an ADMIN manages members (your role is %(role)s).")
+            % {"role": actor_role or "none"}
         )
     if is_self and new_role is not None:
-        return AccountsPermissionError("Nobody changes their own role: ask another OWNER or ADMIN.")
+        return AccountsPermissionError(
+            _("Nobody changes their own role: ask another OWNER or ADMIN.")
+        )
     if Role.OWNER in (target_role, new_role) and actor_role != Role.OWNER:
-        return AccountsPermissionError("Only an OWNER may grant, change or remove the OWNER role.")
+        return AccountsPermissionError(
+            _("Only an OWNER may grant, change or remove the OWNER role.")
+        )
     demoted = target_role == Role.OWNER and new_role != Role.OWNER
     if demoted and other_owners < 1:
         # A rule about the organization's state, not the actor: answered 400, not 403.
-        return AccountsError("An organization needs at least one OWNER: promote someone first.")
+        return AccountsError(_("An organization needs at least one OWNER: promote someone first."))
     return None
 
 
@@ -213,7 +219,7 @@ def member_add(*, actor: User, organization: Organization, email: str, role: str
     _check_change(actor=actor, actor_role=actor_role, target=None, new_role=role)
     user = user_get_or_create(email=email)
     if Membership.objects.filter(organization=organization, user=user).exists():
-        raise AccountsError(f"{user.email} is already a member.")
+        raise AccountsError(_("%(email)s is already a member.") % {"email": user.email})
     membership = Membership.objects.create(organization=organization, user=user, role=role)
     api_keys_changed()  # keys they created while a member before carry their role
     return membership
@@ -254,7 +260,7 @@ def _membership_for_update(*, organization: Organization, email: str) -> Members
         .first()
     )
     if membership is None:
-        raise AccountsError(f"{email} is not a member of this project.")
+        raise AccountsError(_("%(email)s is not a member of this project.") % {"email": email})
     return membership
 
 
@@ -273,7 +279,7 @@ def invitation_create(
     actor_role = _actor_role_locked(organization=organization, actor=invited_by)
     _check_change(actor=invited_by, actor_role=actor_role, target=None, new_role=role)
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
-        raise AccountsError(f"{email} is already a member.")
+        raise AccountsError(_("%(email)s is already a member.") % {"email": email})
     now = timezone.now()
     _pending(organization.invitations.filter(email__iexact=email)).update(revoked_at=now)
     token = secrets.token_urlsafe(32)
@@ -294,7 +300,9 @@ def _pending(invitations):
 
 def invitation_revoke(*, invitation: Invitation) -> Invitation:
     if invitation.accepted_at is not None:
-        raise AccountsError(f"{invitation.email} has already accepted this invitation.")
+        raise AccountsError(
+            _("%(email)s has already accepted this invitation.") % {"email": invitation.email}
+        )
     if invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
@@ -304,16 +312,16 @@ def invitation_revoke(*, invitation: Invitation) -> Invitation:
 def invitation_problem(*, invitation: Invitation | None, user: User) -> str:
     """Why `user` may not accept `invitation` (for the accept page and service), or ""."""
     if invitation is None or invitation.revoked_at is not None:
-        return "This invitation link is not valid: it may have been revoked."
+        return _("This invitation link is not valid: it may have been revoked.")
     if invitation.accepted_at is not None:
-        return "This invitation has already been used."
+        return _("This invitation has already been used.")
     if invitation.expires_at <= timezone.now():
-        return "This invitation has expired: ask for a new one."
+        return _("This invitation has expired: ask for a new one.")
     if invitation.email.lower() != user.email.lower():
-        return (
-            f"This invitation is for {invitation.email}, but you are signed in as {user.email}. "
+        return _(
+            "This invitation is for %(invited)s, but you are signed in as %(email)s. "
             "Log in with the invited address to accept it."
-        )
+        ) % {"invited": invitation.email, "email": user.email}
     return ""
 
 

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django.views.i18n import set_language
@@ -92,7 +93,7 @@ def signup(request):
             email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
         )
         login(request, user, backend=MODEL_BACKEND)
-        messages.success(request, "Welcome to Engram: your first project is ready.")
+        messages.success(request, _("Welcome to Engram: your first project is ready."))
         return redirect(next_url or overview_url(project))
     template = "registration/signup.html#form" if request.htmx else "registration/signup.html"
     return render(request, template, {"form": form, "next": next_url})
@@ -108,7 +109,7 @@ def dashboard(request):
     form = ProjectCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         project = project_create_for_user(user=request.user, name=form.cleaned_data["name"])
-        messages.success(request, f"Project “{project.name}” created.")
+        messages.success(request, _("Project “%(name)s” created.") % {"name": project.name})
         if request.htmx:  # htmx would follow a 302 and swap the whole page into the form
             return HttpResponseClientRedirect(overview_url(project))
         return redirect(overview_url(project))
@@ -129,7 +130,9 @@ def invitation_accept(request, token: str):
             pass  # the page below says why
         else:
             organization = membership.organization
-            messages.success(request, f"Welcome to {organization.name}.")
+            messages.success(
+                request, _("Welcome to %(organization)s.") % {"organization": organization.name}
+            )
             project = organization_first_project(organization=organization)
             return redirect(overview_url(project) if project else "dashboard")
     problem = services.invitation_problem(invitation=invitation, user=request.user)

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
@@ -114,12 +115,18 @@ def member_role(request, org_id: str, project_id: str):
         )
     except services.AccountsError as error:
         return _lists(request, errors=[str(error)], done="")
-    return _lists(request, errors=[], done=f"{membership.user.email} is now {membership.role}.")
+    done = _("%(email)s is now %(role)s.") % {
+        "email": membership.user.email,
+        "role": membership.role,
+    }
+    return _lists(request, errors=[], done=done)
 
 
 def _form_errors(form) -> list[str]:
     return [
-        f"{form[name].label}: {error}" for name, errors in form.errors.items() for error in errors
+        _("%(field)s: %(error)s") % {"field": form[name].label, "error": error}
+        for name, errors in form.errors.items()
+        for error in errors
     ]
 
 
@@ -137,10 +144,13 @@ def member_remove(request, org_id: str, project_id: str):
         errors.append(str(error))
     else:
         if email.lower() == request.user.email.lower():  # they left: nothing here is theirs now
-            messages.success(request, f"You left {request.organization.name}.")
+            messages.success(
+                request,
+                _("You left %(organization)s.") % {"organization": request.organization.name},
+            )
             url = reverse("dashboard")
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    return _lists(request, errors=errors, done=f"{email} was removed.")
+    return _lists(request, errors=errors, done=_("%(email)s was removed.") % {"email": email})
 
 
 @project_view(write=True)
@@ -203,4 +213,5 @@ def invitation_cancel(request, org_id: str, project_id: str, invitation_id: int)
         services.invitation_revoke(invitation=invitation)
     except services.AccountsError as error:
         errors.append(str(error))
-    return _lists(request, errors=errors, done=f"The invitation of {invitation.email} was revoked.")
+    done = _("The invitation of %(email)s was revoked.") % {"email": invitation.email}
+    return _lists(request, errors=errors, done=done)

@@ -9,6 +9,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
@@ -28,16 +30,18 @@ DELIVERIES_CHANGED = "memories:deliveries-changed"
 
 
 class WebhookForm(forms.Form):
-    name = forms.CharField(max_length=200)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     url = forms.CharField(
-        label="URL", max_length=2000, help_text="A public http(s) address that accepts POSTs."
+        label="URL",
+        max_length=2000,
+        help_text=gettext_lazy("A public http(s) address that accepts POSTs."),
     )
     event_types = forms.MultipleChoiceField(
-        label="Event types",
+        label=gettext_lazy("Event types"),
         choices=WebhookEventType.choices,
         widget=forms.CheckboxSelectMultiple,
     )
-    is_active = forms.BooleanField(label="Active", required=False, initial=True)
+    is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
 
     @classmethod
     def of(cls, webhook: Webhook, data=None) -> WebhookForm:
@@ -146,7 +150,7 @@ def webhook_detail(request, org_id: str, project_id: str, webhook_id: str):
         except DomainError as error:
             _refusal(form, error)
     if saved and not request.htmx:
-        messages.success(request, "Webhook saved.")
+        messages.success(request, _("Webhook saved."))
         return redirect("dashboard:webhook-detail", org_id, project_id, webhook_id)
     if not saved:
         webhook.refresh_from_db()  # the page shows what is stored, not the refused values
@@ -160,7 +164,7 @@ def webhook_detail(request, org_id: str, project_id: str, webhook_id: str):
 @require_POST
 def webhook_remove(request, org_id: str, project_id: str, webhook_id: str):
     services.webhook_delete(webhook=_webhook_or_404(request, webhook_id))
-    messages.success(request, "Webhook deleted.")
+    messages.success(request, _("Webhook deleted."))
     if request.htmx:
         return HttpResponseClientRedirect(
             reverse("dashboard:webhook-list", args=[org_id, project_id])
@@ -193,7 +197,7 @@ def webhook_test(request, org_id: str, project_id: str, webhook_id: str):
     except DomainError as error:
         note, failed = str(error), True
     else:
-        note, failed = "Test event queued: it appears in the delivery log below.", False
+        note, failed = _("Test event queued: it appears in the delivery log below."), False
     if not request.htmx:
         (messages.error if failed else messages.success)(request, note)
         return redirect("dashboard:webhook-detail", org_id, project_id, webhook_id)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from config.errors import DomainError
 
@@ -66,14 +67,15 @@ def webhook_target(url: str, *, allow_private: bool | None = None) -> Target:
             where = str(address) if parsed.host == str(address) else f"{parsed.host} ({address})"
             hint = ""
             if address_refusal(address, allow_private=True) is None:  # the setting would allow it
-                hint = (
-                    " To deliver to a receiver on this machine or your own network, start Engram"
+                hint = " " + _(
+                    "To deliver to a receiver on this machine or your own network, start Engram"
                     " with WEBHOOKS_ALLOW_PRIVATE=true."
                 )
-            raise WebhookUrlRefused(
-                f"Webhook URL refused: {where} is {reason}; webhooks only go to public "
-                f"addresses.{hint}"
+            refused = _(
+                "Webhook URL refused: %(where)s is %(reason)s; webhooks only go to public"
+                " addresses."
             )
+            raise WebhookUrlRefused(refused % {"where": where, "reason": reason} + hint)
     return Target(url=parsed, address=addresses[0])
 
 
@@ -81,14 +83,16 @@ def _parse(url: str) -> httpx.URL:
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError) as exc:
-        raise WebhookUrlRefused(f"Webhook URL refused: not a valid URL ({exc}).") from exc
+        raise WebhookUrlRefused(
+            _("Webhook URL refused: not a valid URL (%(error)s).") % {"error": exc}
+        ) from exc
     if parsed.scheme not in ALLOWED_SCHEMES:
         raise WebhookUrlRefused(
-            f"Webhook URL refused: the scheme {parsed.scheme or '(none)'!r} is not allowed; "
-            "use http or https."
+            _("Webhook URL refused: the scheme %(scheme)s is not allowed; use http or https.")
+            % {"scheme": repr(parsed.scheme or "(none)")}
         )
     if not parsed.host:
-        raise WebhookUrlRefused("Webhook URL refused: it has no host.")
+        raise WebhookUrlRefused(_("Webhook URL refused: it has no host."))
     return parsed
 
 
@@ -101,9 +105,14 @@ def _addresses(url: httpx.URL) -> list[IPAddress]:
     try:
         addresses = resolve(host, port)
     except (OSError, ValueError) as exc:  # UnicodeError is a ValueError: bad IDNA labels
-        raise WebhookUrlRefused(f"Webhook URL refused: cannot resolve {url.host} ({exc}).") from exc
+        raise WebhookUrlRefused(
+            _("Webhook URL refused: cannot resolve %(host)s (%(error)s).")
+            % {"host": url.host, "error": exc}
+        ) from exc
     if not addresses:
-        raise WebhookUrlRefused(f"Webhook URL refused: {url.host} has no address.")
+        raise WebhookUrlRefused(
+            _("Webhook URL refused: %(host)s has no address.") % {"host": url.host}
+        )
     return addresses
 
 
@@ -123,22 +132,25 @@ def _literal_address(host: str) -> IPAddress | None:
 def address_refusal(address: IPAddress, *, allow_private: bool) -> str | None:
     """Why `address` may not be a webhook target, or None."""
     if address.is_unspecified:
-        return "an unspecified address"
+        return _("an unspecified address")
     if address.is_multicast:
-        return "a multicast address"
+        return _("a multicast address")
     if allow_private:
         return None
     for embedded in _embedded_ipv4(address):
         reason = address_refusal(embedded, allow_private=False)
         if reason:
-            return f"{reason} ({embedded} inside IPv6)"
+            return _("%(reason)s (%(address)s inside IPv6)") % {
+                "reason": reason,
+                "address": embedded,
+            }
     checks = (
-        (address.is_loopback, "a loopback address"),
-        (address.is_link_local, "a link-local address (cloud metadata lives there)"),
-        (address.version == 4 and address in CGNAT, "a carrier-grade NAT address"),
-        (address.is_reserved, "a reserved address"),
-        (address.is_private, "a private address"),
-        (not address.is_global, "not a public address"),
+        (address.is_loopback, _("a loopback address")),
+        (address.is_link_local, _("a link-local address (cloud metadata lives there)")),
+        (address.version == 4 and address in CGNAT, _("a carrier-grade NAT address")),
+        (address.is_reserved, _("a reserved address")),
+        (address.is_private, _("a private address")),
+        (not address.is_global, _("not a public address")),
     )
     return next((reason for refused, reason in checks if refused), None)
 
