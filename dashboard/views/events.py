@@ -30,7 +30,7 @@ MAX_JSON_CHARS = 4000
 LIST = "dashboard/events.html"
 DETAIL = "dashboard/event_detail.html"
 # The statuses as the screens name them. The templates also translate an event's own status
-# with `{% translate event.status|lower|capfirst %}`: these are its catalogue entries.
+# with `{% translate event.get_status_display %}`: these are its catalogue entries.
 STATUS_LABELS = {
     EventStatus.PENDING: gettext_lazy("Pending"),
     EventStatus.RUNNING: gettext_lazy("Running"),

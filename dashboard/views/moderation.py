@@ -28,9 +28,9 @@ ACCOUNTS = "dashboard/moderation/accounts.html"
 AUDIT = "dashboard/moderation/audit.html"
 REPORT = "dashboard/moderation/_report_form.html"
 RECENT = 20  # projects shown before anything is searched
-# Choices as the screens name them (the models' labels are English only). Rows translate
-# `rule.get_kind_display`, `rule.get_validator_display`, `flag.get_source_display` with
-# `{% translate %}`: these are their catalogue entries.
+# Choices as the screens name them (the models' labels are English only). These are also the
+# catalogue entries of `{% translate rule.get_kind_display %}` in the rule rows (and of
+# `flag.get_source_display`, translated the same way).
 RULE_KINDS = [
     (RuleKind.REGEX.value, gettext_lazy("Regex")),
     (RuleKind.BLOCKED_WORDS.value, gettext_lazy("Blocked Words")),
