@@ -8,6 +8,8 @@ import uuid
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -27,6 +29,14 @@ MAX_MESSAGES = 20  # messages shown on the detail page
 MAX_JSON_CHARS = 4000
 LIST = "dashboard/events.html"
 DETAIL = "dashboard/event_detail.html"
+# The statuses as the screens name them. The templates also translate an event's own status
+# with `{% translate event.get_status_display %}`: these are its catalogue entries.
+STATUS_LABELS = {
+    EventStatus.PENDING: gettext_lazy("Pending"),
+    EventStatus.RUNNING: gettext_lazy("Running"),
+    EventStatus.SUCCEEDED: gettext_lazy("Succeeded"),
+    EventStatus.FAILED: gettext_lazy("Failed"),
+}
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:
@@ -68,7 +78,7 @@ def event_list(request, org_id: str, project_id: str):
         "next_url": page.next_url,
         "status": status,
         "kind": kind,
-        "statuses": EventStatus.values,
+        "statuses": STATUS_LABELS.items(),
         "kinds": EVENT_KINDS,
         **_row_context(request),
     }
@@ -130,7 +140,9 @@ def event_retry_view(request, org_id: str, project_id: str, event_id: uuid.UUID)
     event = _event_or_404(request, event_id)
     try:
         queued = event_retry(event=event)
-        note = "Queued again." if queued else "This event is no longer failed: nothing to retry."
+        note = (
+            _("Queued again.") if queued else _("This event is no longer failed: nothing to retry.")
+        )
     except EventNotRetryable as error:
         note = str(error)
     event = _event_or_404(request, event_id)  # with its durations annotated again

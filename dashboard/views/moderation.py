@@ -9,6 +9,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -26,34 +28,57 @@ ACCOUNTS = "dashboard/moderation/accounts.html"
 AUDIT = "dashboard/moderation/audit.html"
 REPORT = "dashboard/moderation/_report_form.html"
 RECENT = 20  # projects shown before anything is searched
+# Choices as the screens name them (the models' labels are English only). These are also the
+# catalogue entries of `{% translate rule.get_kind_display %}` in the rule rows (and of
+# `flag.get_source_display`, translated the same way).
+RULE_KINDS = [
+    (RuleKind.REGEX.value, gettext_lazy("Regex")),
+    (RuleKind.BLOCKED_WORDS.value, gettext_lazy("Blocked Words")),
+]
+RULE_VALIDATORS = [
+    (RuleValidator.NONE.value, gettext_lazy("none")),
+    (RuleValidator.LUHN.value, gettext_lazy("Luhn checksum (card numbers)")),
+    (RuleValidator.IBAN.value, gettext_lazy("IBAN mod-97 checksum")),
+]
+FLAG_SOURCES = [
+    (FlagSource.FEEDBACK.value, gettext_lazy("Feedback")),
+    (FlagSource.REPORT.value, gettext_lazy("Report")),
+    (FlagSource.RULE.value, gettext_lazy("Rule")),
+]
 
 
 class ResolveForm(forms.Form):
     decision = forms.ChoiceField(choices=[(d, d) for d in ("approve", "edit", "archive", "delete")])
-    reason = forms.CharField(label="Reason", max_length=1000)
-    text = forms.CharField(label="Memory text", required=False)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=1000)
+    text = forms.CharField(label=gettext_lazy("Memory text"), required=False)
 
     def clean(self):
         data = super().clean()
         if data.get("decision") == "edit" and not (data.get("text") or "").strip():
-            self.add_error("text", "Write the new text to save an edit.")
+            self.add_error("text", _("Write the new text to save an edit."))
         return data
 
 
 class RuleForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=100)
-    kind = forms.ChoiceField(label="Kind", choices=RuleKind.choices)
-    pattern = forms.CharField(label="Pattern", required=False, max_length=services.MAX_PATTERN)
-    validator = forms.ChoiceField(label="Check", choices=RuleValidator.choices, required=False)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=RULE_KINDS)
+    pattern = forms.CharField(
+        label=gettext_lazy("Pattern"), required=False, max_length=services.MAX_PATTERN
+    )
+    validator = forms.ChoiceField(
+        label=gettext_lazy("Check"), choices=RULE_VALIDATORS, required=False
+    )
 
 
 class SuspendForm(forms.Form):
     decision = forms.ChoiceField(choices=[("suspend", "suspend"), ("restore", "restore")])
-    reason = forms.CharField(label="Reason", max_length=1000)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=1000)
 
 
 class ReportForm(forms.Form):
-    reason = forms.CharField(label="Why should staff review this memory?", max_length=1000)
+    reason = forms.CharField(
+        label=gettext_lazy("Why should staff review this memory?"), max_length=1000
+    )
 
 
 # --- queue -----------------------------------------------------------------------------------
@@ -77,7 +102,7 @@ def queue(request):
         "next_url": page.next_url,
         "source": source,
         "project": project,
-        "sources": FlagSource.choices,
+        "sources": FLAG_SOURCES,
     }
     return render(request, f"{QUEUE}#flag-rows" if request.htmx else QUEUE, context)
 
@@ -88,7 +113,7 @@ def flag_resolve(request, flag_id: int):
     """Approve, edit, archive or delete a flagged memory; htmx swaps the row for a status line."""
     flag = selectors.flag_open_get(flag_id=flag_id)
     if flag is None:  # deleted with its memory by another decision
-        return _resolved(request, "This flag is gone: its memory was deleted.")
+        return _resolved(request, _("This flag is gone: its memory was deleted."))
     form = ResolveForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -103,13 +128,18 @@ def flag_resolve(request, flag_id: int):
         except ModerationError as error:
             form.add_error(None, str(error))
         else:
-            return _resolved(request, f"Flag resolved: memory {_DONE[data['decision']]}.")
+            return _resolved(request, str(_DONE[data["decision"]]))
     if request.htmx:
         return render(request, f"{QUEUE}#flag-row", {"flag": flag, "form": form})
-    return render(request, QUEUE, {"flags": [flag], "form": form, "sources": FlagSource.choices})
+    return render(request, QUEUE, {"flags": [flag], "form": form, "sources": FLAG_SOURCES})
 
 
-_DONE = {"approve": "kept", "edit": "edited", "archive": "archived", "delete": "deleted"}
+_DONE = {
+    "approve": gettext_lazy("Flag resolved: memory kept."),
+    "edit": gettext_lazy("Flag resolved: memory edited."),
+    "archive": gettext_lazy("Flag resolved: memory archived."),
+    "delete": gettext_lazy("Flag resolved: memory deleted."),
+}
 
 
 def _resolved(request, message: str):
@@ -266,5 +296,5 @@ def memory_report(request, org_id: str, project_id: str, memory_id):
     services.memory_report(memory=memory, user=request.user, reason=form.cleaned_data["reason"])
     if request.htmx:
         return render(request, REPORT, {"memory": memory, "reported": True})
-    messages.success(request, "Reported: staff will review this memory.")
+    messages.success(request, _("Reported: staff will review this memory."))
     return redirect(next_url)

@@ -6,6 +6,8 @@ import time
 
 from django import forms
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
@@ -22,19 +24,27 @@ PAGE = "dashboard/search.html"
 # gives what a client that leaves it out gets.
 API_DEFAULT_THRESHOLD = 0.1
 DEFAULT_TOP_K = 10
-FILTERS_HELP = (
+FILTERS_HELP = gettext_lazy(
     'Mem0 filter language, e.g. {"AND": [{"user_id": "alice"}]}. Leave empty to search the '
     "whole project (the v3 API itself requires an entity ID)."
 )
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label="Query", max_length=10_000)
-    filters = forms.CharField(label="Filters (JSON)", required=False, help_text=FILTERS_HELP)
-    top_k = forms.IntegerField(
-        label="Top k", min_value=1, max_value=100, initial=DEFAULT_TOP_K, required=False
+    q = forms.CharField(label=gettext_lazy("Query"), max_length=10_000)
+    filters = forms.CharField(
+        label=gettext_lazy("Filters (JSON)"), required=False, help_text=FILTERS_HELP
     )
-    threshold = forms.FloatField(label="Threshold", min_value=0.0, max_value=1.0, required=False)
+    top_k = forms.IntegerField(
+        label=gettext_lazy("Top k"),
+        min_value=1,
+        max_value=100,
+        initial=DEFAULT_TOP_K,
+        required=False,
+    )
+    threshold = forms.FloatField(
+        label=gettext_lazy("Threshold"), min_value=0.0, max_value=1.0, required=False
+    )
 
     def clean_filters(self) -> str:
         """Compile the filters now, so an unknown field or bad JSON is an error on this field;
@@ -78,7 +88,7 @@ def _search(request, form: SearchForm) -> dict:
             exact=exact,
         )
     except EmbeddingError as error:
-        form.add_error(None, f"The query could not be embedded: {error}")
+        form.add_error(None, _("The query could not be embedded: %(error)s") % {"error": error})
         return {}
     elapsed_ms = (time.perf_counter() - started) * 1000
     shown, hidden = threshold_split(hits, threshold=data["threshold"])

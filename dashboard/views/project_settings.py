@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
@@ -46,17 +47,19 @@ def providers() -> dict[str, str]:
     llm = llm_status()
     if llm["extractor"] == "llm":
         host = urlsplit(llm["base_url"]).hostname or "api.openai.com"
-        extraction = f"LLM: {llm['model']} at {host}"
+        extraction = _("LLM: %(model)s at %(host)s") % {"model": llm["model"], "host": host}
     else:
-        extraction = "Offline: the built-in rule-based extractor (no LLM set)"
+        extraction = _("Offline: the built-in rule-based extractor (no LLM set)")
+    model = settings.EMBEDDING_MODEL
     if settings.EMBEDDER == "openai":
         host = urlsplit(settings.EMBEDDING_BASE_URL).hostname or "api.openai.com"
-        embedding = f"OpenAI-compatible: {settings.EMBEDDING_MODEL} at {host}"
+        embedding = _("OpenAI-compatible: %(model)s at %(host)s") % {"model": model, "host": host}
     else:
-        embedding = f"Local ONNX: {settings.EMBEDDING_MODEL}"
+        embedding = _("Local ONNX: %(model)s") % {"model": model}
+    with_size = _("%(embedding)s (%(dimensions)s dimensions)")
     return {
         "extraction": extraction,
-        "embedding": f"{embedding} ({settings.EMBEDDING_DIM} dimensions)",
+        "embedding": with_size % {"embedding": embedding, "dimensions": settings.EMBEDDING_DIM},
     }
 
 
@@ -73,7 +76,7 @@ def project_settings(request, org_id: str, project_id: str):
     if request.method == "POST" and form.is_valid():
         project_update(project=request.project, changes=form.cleaned_data)
         if not request.htmx:
-            messages.success(request, "Settings saved.")
+            messages.success(request, _("Settings saved."))
             return redirect("dashboard:project-settings", org_id=org_id, project_id=project_id)
         form, saved = _form(request), True
     context = {
