@@ -79,3 +79,28 @@ def test_dates_are_written_the_languages_way(language, shown):
             Context({"moment": moment})
         )
     assert rendered == shown
+
+
+def test_every_reason_the_extractor_gives_has_a_translation():
+    from dashboard.templatetags.skip_reasons import REASONS
+    from memories.extraction import offline
+    from memories.extraction.offline_table import table
+
+    given = {offline.NOT_THE_USER, offline.NOT_A_STATEMENT, offline.FILTERED, offline.TOO_LONG}
+    given |= {"nothing left once cleaned", "question", "too short to stand alone"}
+    given |= {reason for reason, _ in offline._CHATTER}
+    given |= {reason for reason, _ in table("zh").not_statements}
+    assert given - set(REASONS) == set()
+    with translation.override("zh-hans"):
+        assert all(str(REASONS[reason]) != reason for reason in given)
+
+
+def test_the_event_page_gives_the_reasons_in_the_pages_language(alice_client, alice, settings):
+    settings.LLM_MODEL = ""  # the offline extractor
+    said = [{"role": "user", "content": "你好"}, {"role": "assistant", "content": "你好"}]
+    body = {"messages": said, "user_id": "alice", "async_mode": False}
+    event_id = alice.client().post("/v3/memories/add/", body, format="json").json()["event_id"]
+    url = f"{overview_url(alice)}events/{event_id}/"
+
+    assert "问候" in alice_client.get(url, **ZH).content.decode()
+    assert "greeting" in alice_client.get(url).content.decode()
