@@ -8,6 +8,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 _PUBLIC_ID_ALPHABET = string.ascii_lowercase + string.digits
 
@@ -100,10 +101,10 @@ class Organization(models.Model):
 
 
 class Role(models.TextChoices):
-    OWNER = "OWNER"
-    ADMIN = "ADMIN"
-    MEMBER = "MEMBER"
-    READER = "READER"
+    OWNER = "OWNER", gettext_lazy("Owner")
+    ADMIN = "ADMIN", gettext_lazy("Admin")
+    MEMBER = "MEMBER", gettext_lazy("Member")
+    READER = "READER", gettext_lazy("Reader")
 
 
 # Roles that may change a project's settings, data and keys; READER only reads.
@@ -170,8 +171,8 @@ class Project(models.Model):
 
 
 class Scope(models.TextChoices):
-    READ = "read"
-    WRITE = "write"
+    READ = "read", gettext_lazy("Read")
+    WRITE = "write", gettext_lazy("Write")
 
 
 class ApiKey(models.Model):

@@ -7,20 +7,24 @@ import uuid
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import ApiKey, Project, public_id
 from memories.webhooks.signing import secret_generate
 
 
 class WebhookEventType(models.TextChoices):
-    MEMORY_ADD = "memory_add"
-    MEMORY_UPDATE = "memory_update"
-    MEMORY_DELETE = "memory_delete"
-    MEMORY_CATEGORIZE = "memory_categorize"
-    INGEST_JOB_COMPLETED = "ingest_job_completed"
-    INGEST_JOB_PARTIALLY_COMPLETED = "ingest_job_partially_completed"
-    INGEST_JOB_FAILED = "ingest_job_failed"
-    INGEST_JOB_CANCELLED = "ingest_job_cancelled"
+    MEMORY_ADD = "memory_add", gettext_lazy("Memory Add")
+    MEMORY_UPDATE = "memory_update", gettext_lazy("Memory Update")
+    MEMORY_DELETE = "memory_delete", gettext_lazy("Memory Delete")
+    MEMORY_CATEGORIZE = "memory_categorize", gettext_lazy("Memory Categorize")
+    INGEST_JOB_COMPLETED = "ingest_job_completed", gettext_lazy("Ingest Job Completed")
+    INGEST_JOB_PARTIALLY_COMPLETED = (
+        "ingest_job_partially_completed",
+        gettext_lazy("Ingest Job Partially Completed"),
+    )
+    INGEST_JOB_FAILED = "ingest_job_failed", gettext_lazy("Ingest Job Failed")
+    INGEST_JOB_CANCELLED = "ingest_job_cancelled", gettext_lazy("Ingest Job Cancelled")
 
 
 def new_webhook_id() -> str:

@@ -38,10 +38,11 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from memories.filters.common import (
     ALLOWED_KEYS,
-    UNKNOWN_KEY_MESSAGE,
     FilterError,
     all_of,
     any_of,
@@ -65,7 +66,7 @@ __all__ = [
     "not_expired_q",
 ]
 
-SCOPE_MESSAGE = (
+SCOPE_MESSAGE = gettext_lazy(
     "filters need at least one positively-scoped entity ID (user_id, agent_id, app_id or "
     'run_id), e.g. {"user_id": "alice"}; an ID that appears only under NOT does not count'
 )
@@ -79,7 +80,7 @@ def compile_filters(filters: dict[str, Any] | str, *, require_entity_scope: bool
     tree = normalize_filters(filters)
     q = _clause(tree, "filters", top=True)
     if require_entity_scope and not _has_positive_scope(tree):
-        raise FilterError(SCOPE_MESSAGE)
+        raise FilterError(str(SCOPE_MESSAGE))
     return q
 
 
@@ -102,9 +103,12 @@ def not_expired_q(today: date) -> Q:
 
 def _clause(node: object, path: str, *, top: bool = False) -> Q:
     if not isinstance(node, dict):
-        raise FilterError(f"{path}: expected a clause (an object), got {kind(node)}")
+        raise FilterError(
+            _("%(path)s: expected a clause (an object), got %(kind)s")
+            % {"path": path, "kind": kind(node)}
+        )
     if not node and not top:
-        raise FilterError(f"{path}: a clause needs at least one condition")
+        raise FilterError(_("%(path)s: a clause needs at least one condition") % {"path": path})
     return all_of(_member(key, value, path) for key, value in node.items())
 
 
@@ -112,14 +116,23 @@ def _member(key: Any, value: Any, clause_path: str) -> Q:
     path = join_path(clause_path, key)
     if key in ("AND", "OR"):
         if not isinstance(value, list) or not value:
-            raise FilterError(f"{path}: {key} takes a non-empty list of clauses")
+            raise FilterError(
+                _("%(path)s: %(key)s takes a non-empty list of clauses")
+                % {"path": path, "key": key}
+            )
         parts = [_clause(item, f"{path}[{i}]") for i, item in enumerate(value)]
         return all_of(parts) if key == "AND" else any_of(parts)
     if key == "NOT":
         return ~any_of(_clause(item, item_path) for item, item_path in _not_items(value, path))
     handler = FIELD_HANDLERS.get(key) if isinstance(key, str) else None
     if handler is None:
-        raise FilterError(f"{UNKNOWN_KEY_MESSAGE}; got {show(key)} in {clause_path}")
+        raise FilterError(
+            _(
+                "Top-level key must be a logical operator or an allowed field: %(allowed)s; "
+                "got %(key)s in %(path)s"
+            )
+            % {"allowed": list(ALLOWED_KEYS), "key": show(key), "path": clause_path}
+        )
     return handler(key, value, path)
 
 
@@ -128,7 +141,9 @@ def _not_items(value: object, path: str) -> list[tuple[object, str]]:
         return [(value, path)]
     if isinstance(value, list) and value:
         return [(item, f"{path}[{i}]") for i, item in enumerate(value)]
-    raise FilterError(f"{path}: NOT takes a clause or a non-empty list of clauses")
+    raise FilterError(
+        _("%(path)s: NOT takes a clause or a non-empty list of clauses") % {"path": path}
+    )
 
 
 def _has_positive_scope(clause: dict[str, Any]) -> bool:

@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from config.errors import DomainError
 from memories.models import ENTITY_ID_FIELDS
@@ -33,9 +35,6 @@ ALLOWED_KEYS = (
     *DATE_COLUMNS,
     *("text", "categories", "metadata", "keywords_search", "memory_ids", "keywords"),
 )
-UNKNOWN_KEY_MESSAGE = (
-    f"Top-level key must be a logical operator or an allowed field: {list(ALLOWED_KEYS)}"
-)
 
 # A handler compiles one condition: (field or metadata key, operand, path) -> Q.
 Handler = Callable[[str, Any, str], Q]
@@ -60,27 +59,36 @@ def compile_ops(
 ) -> Q:
     """The AND of one condition per operator of ``opmap``; ``label`` names the field in errors."""
     if not opmap:
-        raise FilterError(f"{path}: empty operator map; use {hint}")
+        raise FilterError(
+            _("%(path)s: empty operator map; use %(hint)s") % {"path": path, "hint": hint}
+        )
     parts = []
     for op, operand in opmap.items():
         handler = handlers.get(op) if isinstance(op, str) else None
         if handler is None:
-            raise FilterError(f"{path}: operator {show(op)} is not allowed for {label}; use {hint}")
+            raise FilterError(
+                _("%(path)s: operator %(op)s is not allowed for %(label)s; use %(hint)s")
+                % {"path": path, "op": show(op), "label": label, "hint": hint}
+            )
         parts.append(handler(key, operand, join_path(path, op)))
     return all_of(parts)
 
 
 def string_value(value: Any, path: str, expected: str) -> str:
     if not isinstance(value, str):
-        raise FilterError(f"{path}: expected {expected}, got {kind(value)}")
+        raise FilterError(expected_error(path, expected, value))
     if UNSTORABLE.search(value):
-        raise FilterError(f"{path}: holds a NUL or unpaired surrogate character")
+        raise FilterError(
+            _("%(path)s: holds a NUL or unpaired surrogate character") % {"path": path}
+        )
     return value
 
 
 def list_of(value: Any, path: str, item: Callable[[Any, str], Any]) -> list[Any]:
     if not isinstance(value, list):
-        raise FilterError(f"{path}: expected a list, got {kind(value)}")
+        raise FilterError(
+            _("%(path)s: expected a list, got %(kind)s") % {"path": path, "kind": kind(value)}
+        )
     return [item(element, f"{path}[{i}]") for i, element in enumerate(value)]
 
 
@@ -99,16 +107,25 @@ def show(value: Any) -> str:
     return shown if len(shown) <= 80 else f"{shown[:77]}..."
 
 
+def expected_error(path: str, expected: object, value: Any) -> str:
+    """The message of a value of the wrong JSON type; `expected` may be a lazy translation."""
+    return _("%(path)s: expected %(expected)s, got %(kind)s") % {
+        "path": path,
+        "expected": expected,
+        "kind": kind(value),
+    }
+
+
 _KINDS = (
-    (bool, "a boolean"),  # before int: True is an int too
-    (str, "a string"),
-    (int | float, "a number"),
-    (list, "a list"),
-    (dict, "an object"),
+    (bool, gettext_lazy("a boolean")),  # before int: True is an int too
+    (str, gettext_lazy("a string")),
+    (int | float, gettext_lazy("a number")),
+    (list, gettext_lazy("a list")),
+    (dict, gettext_lazy("an object")),
     (type(None), "null"),
 )
 
 
 def kind(value: Any) -> str:
     """How an error message names the JSON type of ``value``."""
-    return next((name for t, name in _KINDS if isinstance(value, t)), type(value).__name__)
+    return str(next((name for t, name in _KINDS if isinstance(value, t)), type(value).__name__))

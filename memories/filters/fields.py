@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from django.db.models import BooleanField, F, Func, Q, Value
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from memories.filters.common import (
     DATE_COLUMNS,
@@ -18,8 +20,8 @@ from memories.filters.common import (
     all_of,
     any_of,
     compile_ops,
+    expected_error,
     join_path,
-    kind,
     list_of,
     show,
     string_value,
@@ -28,7 +30,7 @@ from memories.models import ENTITY_ID_FIELDS, Memory
 
 # --- entity IDs -------------------------------------------------------------------------------
 
-ENTITY_HINT = 'eq, ne, in, "*" or a bare value'
+ENTITY_HINT = gettext_lazy('eq, ne, in, "*" or a bare value')
 
 
 def _entity(field: str, value: Any, path: str) -> Q:
@@ -53,11 +55,12 @@ def _entity_in(field: str, value: Any, path: str) -> Q:
 
 
 def _entity_id(value: Any, path: str) -> str:
-    text = string_value(value, path, 'an entity ID (a non-empty string), "*" or an operator map')
+    expected = _('an entity ID (a non-empty string), "*" or an operator map')
+    text = string_value(value, path, expected)
     if text == "*":
-        raise FilterError(f'{path}: "*" is a wildcard only as a bare value')
+        raise FilterError(_('%(path)s: "*" is a wildcard only as a bare value') % {"path": path})
     if not text:
-        raise FilterError(f"{path}: an entity ID cannot be empty")
+        raise FilterError(_("%(path)s: an entity ID cannot be empty") % {"path": path})
     return text
 
 
@@ -65,8 +68,8 @@ ENTITY_HANDLERS: dict[str, Handler] = {"eq": _entity_eq, "ne": _entity_ne, "in":
 
 # --- dates ------------------------------------------------------------------------------------
 
-DATE_HINT = "gt, gte, lt, lte, ne, in or a bare value"
-DATE_EXPECTED = "a date (YYYY-MM-DD) or an ISO-8601 datetime"
+DATE_HINT = gettext_lazy("gt, gte, lt, lte, ne, in or a bare value")
+DATE_EXPECTED = gettext_lazy("a date (YYYY-MM-DD) or an ISO-8601 datetime")
 _DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ].+", re.DOTALL)
 
@@ -81,7 +84,10 @@ def _span(field: str, value: Any, path: str) -> tuple[date | datetime, date | da
     """The first and last instant (or day, on a day column) that a filter value stands for."""
     moment = _parse_moment(string_value(value, path, DATE_EXPECTED))
     if moment is None:
-        raise FilterError(f"{path}: {show(value)} is not {DATE_EXPECTED} (or is out of range)")
+        raise FilterError(
+            _("%(path)s: %(value)s is not %(expected)s (or is out of range)")
+            % {"path": path, "value": show(value), "expected": DATE_EXPECTED}
+        )
     if DATE_COLUMNS[field] == "expiration_date":
         day = moment.date() if isinstance(moment, datetime) else moment
         return day, day
@@ -137,7 +143,7 @@ DATE_HANDLERS: dict[str, Handler] = {
 
 # --- categories -------------------------------------------------------------------------------
 
-CATEGORIES_HINT = "in, contains, a bare list or a bare string"
+CATEGORIES_HINT = gettext_lazy("in, contains, a bare list or a bare string")
 # A longer filter value would be truncated by Django's varchar(n)[] cast, and then match.
 CATEGORY_MAX_LENGTH = Memory._meta.get_field("categories").base_field.max_length
 
@@ -147,7 +153,7 @@ def _categories(field: str, value: Any, path: str) -> Q:
         return compile_ops(field, field, value, path, CATEGORY_HANDLERS, CATEGORIES_HINT)
     if isinstance(value, str | list):
         return _categories_in(field, [value] if isinstance(value, str) else value, path)
-    raise FilterError(f"{path}: expected {CATEGORIES_HINT}, got {kind(value)}")
+    raise FilterError(expected_error(path, CATEGORIES_HINT, value))
 
 
 def _categories_in(field: str, value: Any, path: str) -> Q:
@@ -156,14 +162,17 @@ def _categories_in(field: str, value: Any, path: str) -> Q:
 
 
 def _category(value: Any, path: str) -> str:
-    name = string_value(value, path, "a category name")
+    name = string_value(value, path, _("a category name"))
     if len(name) > CATEGORY_MAX_LENGTH:
-        raise FilterError(f"{path}: category names are at most {CATEGORY_MAX_LENGTH} characters")
+        raise FilterError(
+            _("%(path)s: category names are at most %(max)s characters")
+            % {"path": path, "max": CATEGORY_MAX_LENGTH}
+        )
     return name
 
 
 def _categories_contains(field: str, value: Any, path: str) -> Q:
-    needle = string_value(value, path, "a string")
+    needle = string_value(value, path, _("a string"))
     return Q(AnyElementIContains(F("categories"), Value(needle)))
 
 
@@ -171,26 +180,30 @@ CATEGORY_HANDLERS: dict[str, Handler] = {"in": _categories_in, "contains": _cate
 
 # --- text and memory IDs ----------------------------------------------------------------------
 
-TEXT_HINT = "contains, icontains or a bare string"
+TEXT_HINT = gettext_lazy("contains, icontains or a bare string")
 
 
 def _keywords(field: str, value: Any, path: str) -> Q:
     if isinstance(value, dict):
         return compile_ops(field, field, value, path, TEXT_HANDLERS, TEXT_HINT)
-    return Q(text__icontains=string_value(value, path, f"a string or an operator ({TEXT_HINT})"))
+    expected = _("a string or an operator (%(hint)s)") % {"hint": TEXT_HINT}
+    return Q(text__icontains=string_value(value, path, expected))
 
 
 TEXT_HANDLERS: dict[str, Handler] = {
-    "contains": lambda _field, v, p: Q(text__contains=string_value(v, p, "a string")),
-    "icontains": lambda _field, v, p: Q(text__icontains=string_value(v, p, "a string")),
+    "contains": lambda _field, v, p: Q(text__contains=string_value(v, p, _("a string"))),
+    "icontains": lambda _field, v, p: Q(text__icontains=string_value(v, p, _("a string"))),
 }
 
 
 def _memory_ids(field: str, value: Any, path: str) -> Q:
     if isinstance(value, dict):
-        return compile_ops(field, field, value, path, {"in": _memory_ids_in}, "in or a bare list")
+        hint = _("in or a bare list")
+        return compile_ops(field, field, value, path, {"in": _memory_ids_in}, hint)
     if not isinstance(value, list):
-        raise FilterError(f'{path}: expected a list of memory IDs or {{"in": [...]}}')
+        raise FilterError(
+            _('%(path)s: expected a list of memory IDs or {"in": [...]}') % {"path": path}
+        )
     return _memory_ids_in(field, value, path)
 
 
@@ -200,28 +213,32 @@ def _memory_ids_in(field: str, value: Any, path: str) -> Q:
 
 
 def _memory_id(value: Any, path: str) -> uuid.UUID:
-    text = string_value(value, path, "a memory ID (a UUID string)")
+    text = string_value(value, path, _("a memory ID (a UUID string)"))
     try:
         return uuid.UUID(text)
     except ValueError:
-        raise FilterError(f"{path}: {show(text)} is not a valid memory ID") from None
+        raise FilterError(
+            _("%(path)s: %(value)s is not a valid memory ID") % {"path": path, "value": show(text)}
+        ) from None
 
 
 # --- metadata ---------------------------------------------------------------------------------
 
-METADATA_HINT = "eq, ne, contains or a bare value"
+METADATA_HINT = gettext_lazy("eq, ne, contains or a bare value")
 
 
 def _metadata(field: str, value: Any, path: str) -> Q:
     if not isinstance(value, dict) or not value:
-        raise FilterError(f'{path}: expected an object of metadata keys, e.g. {{"type": "x"}}')
+        raise FilterError(
+            _('%(path)s: expected an object of metadata keys, e.g. {"type": "x"}') % {"path": path}
+        )
     return all_of(_metadata_key(key, cond, join_path(path, key)) for key, cond in value.items())
 
 
 def _metadata_key(key: Any, condition: Any, path: str) -> Q:
     if not isinstance(key, str) or not key:
-        raise FilterError(f"{path}: metadata keys are non-empty strings")
-    string_value(key, path, "a metadata key")
+        raise FilterError(_("%(path)s: metadata keys are non-empty strings") % {"path": path})
+    string_value(key, path, _("a metadata key"))
     if isinstance(condition, dict):
         return compile_ops("metadata", key, condition, path, METADATA_HANDLERS, METADATA_HINT)
     return _metadata_eq(key, condition, path)
@@ -246,7 +263,7 @@ def _metadata_contains(key: str, value: Any, path: str) -> Q:
 
 def _json_scalar(value: Any, path: str) -> str | int | float | bool | None:
     if isinstance(value, str):
-        return string_value(value, path, "a string")
+        return string_value(value, path, _("a string"))
     if value is None or isinstance(value, bool):
         return value
     # json.dumps refuses ints of over 4300 digits, and PostgreSQL's JSON refuses NaN and inf.
@@ -254,7 +271,9 @@ def _json_scalar(value: Any, path: str) -> str | int | float | bool | None:
         return value
     if isinstance(value, float) and abs(value) < float("inf"):
         return value
-    raise FilterError(f"{path}: expected a string, a finite number, a boolean or null")
+    raise FilterError(
+        _("%(path)s: expected a string, a finite number, a boolean or null") % {"path": path}
+    )
 
 
 METADATA_HANDLERS: dict[str, Handler] = {

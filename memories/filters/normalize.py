@@ -7,13 +7,15 @@ import json
 import warnings
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from memories.filters.common import LOGICAL_KEYS, FilterError, join_path, kind, show
 from memories.models import ENTITY_ID_FIELDS
 
 
 def camel_case(name: str) -> str:
     """How the JS SDKs spell a field: `user_id` -> `userId`."""
-    head, _, tail = name.partition("_")
+    head, _sep, tail = name.partition("_")
     return head + tail.capitalize()
 
 
@@ -37,14 +39,14 @@ def normalize_filters(raw: object) -> dict[str, Any]:
     if isinstance(raw, str):
         raw = _parse_text(raw)
     if not isinstance(raw, dict):
-        raise FilterError(f"filters: expected an object, got {kind(raw)}")
+        raise FilterError(_("filters: expected an object, got %(kind)s") % {"kind": kind(raw)})
     _check_size(raw)
     return _normalize_clause(raw, "filters", 0)
 
 
 def _parse_text(text: str) -> object:
     if len(text) > MAX_TEXT_LENGTH:
-        raise FilterError(f"filters: longer than {MAX_TEXT_LENGTH} characters")
+        raise FilterError(_("filters: longer than %(max)s characters") % {"max": MAX_TEXT_LENGTH})
     try:
         return json.loads(text)
     except (ValueError, RecursionError):
@@ -55,7 +57,7 @@ def _parse_text(text: str) -> object:
             warnings.simplefilter("ignore")
             return ast.literal_eval(text)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        raise FilterError("filters: expected a JSON object or a Python dict literal") from None
+        raise FilterError(_("filters: expected a JSON object or a Python dict literal")) from None
 
 
 def _check_size(tree: object) -> None:
@@ -65,7 +67,7 @@ def _check_size(tree: object) -> None:
         node = stack.pop()
         count += 1
         if count > MAX_VALUES:
-            raise FilterError(f"filters: more than {MAX_VALUES} values")
+            raise FilterError(_("filters: more than %(max)s values") % {"max": MAX_VALUES})
         if isinstance(node, dict):
             stack.extend(node.values())
         elif isinstance(node, list | tuple | set | frozenset):
@@ -74,13 +76,19 @@ def _check_size(tree: object) -> None:
 
 def _normalize_clause(clause: dict[Any, Any], path: str, depth: int) -> dict[Any, Any]:
     if depth > MAX_DEPTH:
-        raise FilterError(f"{path}: clauses nest deeper than {MAX_DEPTH} levels")
+        raise FilterError(
+            _("%(path)s: clauses nest deeper than %(max)s levels")
+            % {"path": path, "max": MAX_DEPTH}
+        )
     normalized: dict[Any, Any] = {}
     sent_as: dict[Any, Any] = {}
     for key, value in clause.items():
         name = CAMEL_ALIASES.get(key, key)
         if name in normalized:
-            raise FilterError(f"{path}: {show(sent_as[name])} and {show(key)} both name {name}")
+            raise FilterError(
+                _("%(path)s: %(first)s and %(second)s both name %(name)s")
+                % {"path": path, "first": show(sent_as[name]), "second": show(key), "name": name}
+            )
         sent_as[name] = key
         if name in LOGICAL_KEYS:
             value = _normalize_logical(value, join_path(path, name), depth + 1)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from config.enqueue import enqueue_on_commit
 from config.errors import DomainError
@@ -66,7 +67,9 @@ def event_retry(*, event: Event) -> bool:
     its FAILED profile generations (the job runs them again). Refreshes `event`.
     """
     if event.event_type not in RETRYABLE_TYPES:
-        raise EventNotRetryable(f"{event.event_type} events cannot be retried.")
+        raise EventNotRetryable(
+            _("%(event_type)s events cannot be retried.") % {"event_type": event.event_type}
+        )
     reset = {
         "status": EventStatus.PENDING,
         "error": "",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from config.errors import DomainError
 
@@ -22,7 +23,8 @@ def memory_text_check(text: str, *, name: str = "text") -> None:
     limit = settings.MEMORY_TEXT_MAX_CHARS
     if len(text) > limit:
         raise MemoryTooLarge(
-            f"{name}: {len(text):,} characters, over the limit of {limit:,} characters per memory."
+            _("%(name)s: %(size)s characters, over the limit of %(limit)s characters per memory.")
+            % {"name": name, "size": f"{len(text):,}", "limit": f"{limit:,}"}
         )
 
 
@@ -33,8 +35,11 @@ def memory_metadata_check(metadata: dict | None, *, name: str = "metadata") -> N
     size = len(json.dumps(metadata, ensure_ascii=False, separators=(",", ":")))
     if size > limit:
         raise MemoryTooLarge(
-            f"{name}: {size:,} characters of JSON, over the limit of {limit:,} characters "
-            "per memory."
+            _(
+                "%(name)s: %(size)s characters of JSON, over the limit of %(limit)s characters "
+                "per memory."
+            )
+            % {"name": name, "size": f"{size:,}", "limit": f"{limit:,}"}
         )
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Func, Q, Value
+from django.utils.translation import gettext as _
 
 from accounts.models import ApiKey, Project, User
 from config.errors import DomainError
@@ -140,7 +141,8 @@ def memory_update(
     """Change a memory. `metadata` is merged as a JSON merge patch (null removes a key)."""
     if memory.immutable:
         raise MemoryRuleError(
-            f"Memory {memory.id} is immutable: it cannot be updated. Delete it and add a new one."
+            _("Memory %(id)s is immutable: it cannot be updated. Delete it and add a new one.")
+            % {"id": memory.id}
         )
     if text is not None:
         memory_text_check(text)
@@ -273,7 +275,7 @@ def memories_batch_delete(*, project: Project, ids: list[uuid.UUID]) -> int:
 def _delete_notifying(project: Project, memories) -> int:
     """One set-based DELETE; memory_delete webhooks (if any) are told on commit."""
     results = deleted_results(project=project, memories=memories)
-    _, per_model = memories.delete()
+    _deleted, per_model = memories.delete()
     memory_changes_notify(project=project, results=results)
     return per_model.get(MEMORY_LABEL, 0)
 
@@ -292,7 +294,7 @@ def _memories_by_id(*, project: Project, ids: list[uuid.UUID]) -> dict[uuid.UUID
 def feedback_set(
     *, memory: Memory, feedback: str | None, reason: str | None, actor: Actor
 ) -> Feedback:
-    record, _ = Feedback.objects.update_or_create(
+    record, _created = Feedback.objects.update_or_create(
         memory=memory,
         defaults={
             "project_id": memory.project_id,

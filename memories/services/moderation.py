@@ -10,6 +10,7 @@ import re
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import ApiKey, Project, User
 from accounts.services import api_key_set_suspended, project_set_suspended
@@ -83,7 +84,7 @@ def audit_write(
 def _required(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ModerationError("A reason is required.")
+        raise ModerationError(_("A reason is required."))
     return reason
 
 
@@ -93,7 +94,7 @@ def _required(reason: str) -> str:
 def memory_report(*, memory: Memory, user: User, reason: str) -> Flag:
     """A member's "Report" from the dashboard; reporting again updates their open report."""
     reason = _required(reason)[:1000]
-    flag, _ = Flag.objects.update_or_create(
+    flag, _created = Flag.objects.update_or_create(
         memory=memory,
         source=FlagSource.REPORT,
         reported_by=user,
@@ -146,7 +147,7 @@ def _open_flag(flag: Flag) -> Flag:
         .get(pk=flag.pk)
     )
     if locked.status != FlagStatus.OPEN:
-        raise ModerationError("This flag was already resolved.")
+        raise ModerationError(_("This flag was already resolved."))
     return locked
 
 
@@ -168,9 +169,11 @@ def flag_edit(*, flag: Flag, actor: User, reason: str, text: str) -> int:
     """Rewrite the memory (with history, through memory_update); the new text must be clean."""
     reason, flag, text = _required(reason), _open_flag(flag), (text or "").strip()
     if not text:
-        raise ModerationError("The new text cannot be empty.")
+        raise ModerationError(_("The new text cannot be empty."))
     if matched := text_rule_matches(text):
-        raise ModerationError(f"The new text still matches: {', '.join(matched)}.")
+        raise ModerationError(
+            _("The new text still matches: %(rules)s.") % {"rules": ", ".join(matched)}
+        )
     try:
         memory_update(memory=flag.memory, actor=Actor(user=actor), text=text)
     except MemoryRuleError as error:
@@ -229,17 +232,21 @@ def moderation_rule_create(
 ) -> ModerationRule:
     name, pattern = name.strip(), pattern.strip()
     if kind not in RuleKind.values or validator not in RuleValidator.values:
-        raise ModerationError("Unknown rule kind or validator.")
+        raise ModerationError(_("Unknown rule kind or validator."))
     if not name:
-        raise ModerationError("A rule needs a name.")
+        raise ModerationError(_("A rule needs a name."))
     if ModerationRule.objects.filter(name__iexact=name).exists():
-        raise ModerationError(f"A rule named {name!r} exists already.")
+        raise ModerationError(_("A rule named %(name)s exists already.") % {"name": repr(name)})
     if len(pattern) > MAX_PATTERN:
-        raise ModerationError(f"The pattern is longer than {MAX_PATTERN} characters.")
+        raise ModerationError(
+            _("The pattern is longer than %(max)s characters.") % {"max": MAX_PATTERN}
+        )
     try:
         rule_compile(kind=kind, pattern=pattern)
     except re.error as error:
-        raise ModerationError(f"Invalid regular expression: {error}.") from error
+        raise ModerationError(
+            _("Invalid regular expression: %(error)s.") % {"error": error}
+        ) from error
     rule = ModerationRule.objects.create(
         name=name, kind=kind, pattern=pattern, validator=validator if kind == RuleKind.REGEX else ""
     )

@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import ApiKey, Project
 from config.enqueue import enqueue_on_commit
@@ -105,9 +106,12 @@ def _event_types(values: list[str]) -> list[str]:
     allowed = WebhookEventType.values
     for value in values:
         if value not in allowed:
-            raise DomainError(f"Unknown event type {value!r}: use one of {', '.join(allowed)}.")
+            raise DomainError(
+                _("Unknown event type %(value)s: use one of %(allowed)s.")
+                % {"value": repr(value), "allowed": ", ".join(allowed)}
+            )
     if not values:
-        raise DomainError("event_types: give at least one event type.")
+        raise DomainError(_("event_types: give at least one event type."))
     return list(dict.fromkeys(values))
 
 
@@ -161,7 +165,7 @@ def webhook_test_send(*, webhook: Webhook) -> WebhookDelivery:
     normal delivery task. Refuses now what the delivery would refuse: an inactive webhook
     (DomainError) and a URL that is not public (WebhookUrlRefused)."""
     if not webhook.is_active:
-        raise DomainError("The webhook is inactive: activate it to send a test event.")
+        raise DomainError(_("The webhook is inactive: activate it to send a test event."))
     ssrf.webhook_target(webhook.url)
     delivery = WebhookDelivery.objects.create(
         webhook=webhook,
