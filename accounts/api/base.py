@@ -15,6 +15,17 @@ from accounts.request_log import request_log_enqueue
 from config.after_response import after_response
 
 
+def write_refusal(api_key: ApiKey, roles: frozenset = WRITER_ROLES) -> str | None:
+    """Why `api_key` may not write (None when it may): the key's scope, then its creator's role.
+    The REST permission below and the MCP tools (mcpserver/) both ask here."""
+    if not api_key.allows(Scope.WRITE):
+        return "This API key is read-only: use a key with the write scope."
+    role = api_key.creator_role  # annotated by the key lookup: no extra query
+    if role not in roles:
+        return f"Your role ({role or 'not a member'}) cannot do this in this project."
+    return None
+
+
 class ProjectKeyPermission(BasePermission):
     """A valid key of an active project; writes need the write scope and a writing role."""
 
@@ -27,15 +38,9 @@ class ProjectKeyPermission(BasePermission):
                 "This project is suspended: ask an Engram administrator to restore it."
             )
         if view.is_write(request):
-            if not api_key.allows(Scope.WRITE):
-                raise exceptions.PermissionDenied(
-                    "This API key is read-only: use a key with the write scope."
-                )
-            role = api_key.creator_role  # annotated by the key lookup: no extra query
-            if role not in view.roles_for(request):
-                raise exceptions.PermissionDenied(
-                    f"Your role ({role or 'not a member'}) cannot do this in this project."
-                )
+            refusal = write_refusal(api_key, view.roles_for(request))
+            if refusal is not None:
+                raise exceptions.PermissionDenied(refusal)
         return True
 
 
@@ -85,6 +90,10 @@ class ProjectScopedApi(APIView):
                         f"{name}={sent} does not match the project of this API key ({value})."
                     )
 
+    def logged_as(self, request, response) -> tuple[str, int]:
+        """The path and status the request log records (the MCP endpoint names the tool)."""
+        return request.path, response.status_code
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         state = getattr(request, "rate_limit", None)
@@ -92,12 +101,13 @@ class ProjectScopedApi(APIView):
             for header, value in state.headers().items():
                 response[header] = value
         api_key = request.auth if isinstance(getattr(request, "auth", None), ApiKey) else None
+        path, status = self.logged_as(request, response)
         entry = {
             "project_id": api_key.project_id if api_key else None,
             "api_key_id": api_key.pk if api_key else None,
             "method": request.method,
-            "path": request.path,
-            "status": response.status_code,
+            "path": path,
+            "status": status,
             "latency_ms": (time.perf_counter() - self.started) * 1000,
         }
         after_response(lambda: request_log_enqueue(**entry))
