@@ -55,11 +55,12 @@ class NewMemories:
     immutable: bool = False
     expiration_date: date | None = None
     created_at: datetime | None = None
+    idempotency_key: str = ""  # the event keeps it: a retried call gets this event back
 
 
 def memories_add(*, project: Project, add: AddRequest, actor: Actor) -> Event:
-    """The event of an add call. infer=false: the texts stored now (SUCCEEDED). Otherwise a
-    PENDING event for the extraction worker, or the first one for a repeated Idempotency-Key;
+    """The event of an add call, or the first one for a repeated Idempotency-Key. infer=false:
+    the texts stored now (SUCCEEDED). Otherwise a PENDING event for the extraction worker;
     with async_mode=false the extraction runs here, and the worker retries a transient failure.
     """
     if not add.infer:
@@ -71,8 +72,14 @@ def memories_add(*, project: Project, add: AddRequest, actor: Actor) -> Event:
             immutable=add.immutable,
             expiration_date=add.expiration_date,
             created_at=add.created_at,
+            idempotency_key=add.idempotency_key,
         )
-        return memories_add_verbatim(project=project, new=new, actor=actor)
+        event, _ = event_create_once(
+            project=project,
+            idempotency_key=add.idempotency_key,
+            create=lambda: memories_add_verbatim(project=project, new=new, actor=actor),
+        )
+        return event
     event, created = _event_create_pending(project=project, actor=actor, add=add)
     if created and not add.async_mode:
         return extraction_run_now(event_id=event.id)
@@ -198,4 +205,5 @@ def _finished_event(
         results=results,
         started_at=now,
         completed_at=now,
+        idempotency_key=new.idempotency_key,
     )

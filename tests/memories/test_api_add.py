@@ -126,6 +126,18 @@ def test_an_idempotency_key_returns_the_first_event(alice):
     assert Event.objects.count() == 1
 
 
+def test_an_idempotency_key_replays_a_verbatim_add(alice):
+    client = alice.client()
+    body = {"messages": "I moved to Austin", "user_id": "alice", "infer": False}
+
+    first = client.post(ADD, body, format="json", headers={"Idempotency-Key": "k2"}).json()
+    again = client.post(ADD, body, format="json", headers={"Idempotency-Key": "k2"}).json()
+
+    assert again == first
+    assert [r["event"] for r in again["results"]] == ["ADD"]
+    assert Event.objects.count() == 1
+
+
 @pytest.mark.parametrize(
     "body, message",
     [
