@@ -14,7 +14,8 @@ from rest_framework.views import exception_handler
 from config.errors import DomainError, DomainPermissionError
 
 logger = logging.getLogger(__name__)
-API_PREFIXES = ("/v1/", "/v2/", "/v3/", "/api/v1/")
+# /mcp/: the MCP endpoint (mcpserver/) gets the API's plumbing too: no redirects, English.
+API_PREFIXES = ("/v1/", "/v2/", "/v3/", "/api/v1/", "/mcp/")
 
 
 class DatabaseBusy(exceptions.APIException):

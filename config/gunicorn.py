@@ -56,6 +56,9 @@ def _warm_up():
     from django.urls import get_resolver
 
     _ = get_resolver().url_patterns  # imports every view module now, not on the first request
+    from mcpserver.protocol import warm_up  # the SDK's types (~0.4 s), only where /mcp is served
+
+    warm_up()
     if os.environ.get("WARM_EMBEDDINGS", "true").lower() in {"1", "true", "yes"}:
         from memories.embeddings import embed_query
 

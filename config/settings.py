@@ -336,6 +336,10 @@ REQUEST_LOG_BUFFER_MAX = env_int("REQUEST_LOG_BUFFER_MAX", 100_000)
 # revocations still apply on the next request, through the auth version in Redis. 0: no cache.
 AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 30)
 
+# The user an MCP tool call is about when neither it nor its connection (`?user_id=` on the
+# /mcp URL, or an X-Engram-User-Id header) names one (mcpserver/api.py).
+MCP_DEFAULT_USER_ID = env_str("MCP_DEFAULT_USER_ID", "default")
+
 # Bodies past this size answer 413 (the SDKs raise MemoryQuotaExceededError).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 5 * 1024 * 1024)
 

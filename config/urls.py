@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("memories.jobs.urls")),
     path("", include("memories.api_urls")),
     path("", include("memories.webhooks.urls")),
+    path("", include("mcpserver.urls")),
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     re_path(r"^healthz/?$", health.healthz, name="healthz"),
     re_path(r"^readyz/?$", health.readyz, name="readyz"),

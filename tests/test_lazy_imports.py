@@ -3,14 +3,19 @@
 from tests.conftest import run_in_repo
 
 HEAVY = ("onnxruntime", "onnx", "tokenizers", "openai", "numpy.linalg")
+# The MCP SDK (its types alone are ~0.4 s of pydantic models): loaded by the first /mcp request
+# or gunicorn's warm-up, never by the URL conf, a Celery worker or the REST API.
+MCP = ("mcp", "mcp_types", "jsonschema", "mcpserver.protocol")
 
 CHECK = f"""
 import sys, django
 django.setup()
 import config.urls, memories.tasks, accounts.tasks, memories.api.memories, memories.api.legacy
+import mcpserver.api
 from django.urls import resolve
 resolve("/v3/memories/search/")
-print(",".join(name for name in {HEAVY!r} if name in sys.modules))
+resolve("/mcp/")
+print(",".join(name for name in {HEAVY + MCP!r} if name in sys.modules))
 """
 
 
