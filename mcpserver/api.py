@@ -34,6 +34,11 @@ class McpApi(ProjectScopedApi):
     def is_write(self, request) -> bool:
         return False  # a POST may only read: each write tool checks the key (protocol.py)
 
+    def perform_content_negotiation(self, request, force=False):
+        # JSON whatever Accept says: a GET asking for `text/event-stream` is to hear 405 (no
+        # stream here), not DRF's 406; a POST's Accept is checked below.
+        return super().perform_content_negotiation(request, force=True)
+
     def post(self, request):
         from mcpserver import protocol
 

@@ -45,3 +45,25 @@ class Rpc:
 @pytest.fixture
 def rpc(alice):
     return Rpc(alice)
+
+
+# --- a live Engram for the real clients (committed rows: the server's threads must see them) --
+
+
+@pytest.fixture
+def live_alice(transactional_db, live_server):
+    from tests.conftest import Tenant
+
+    return Tenant("alice@example.com", "OWNER")
+
+
+@pytest.fixture
+def live_charlie(transactional_db, live_server):
+    from tests.conftest import Tenant
+
+    return Tenant("charlie@example.com", "OWNER")
+
+
+@pytest.fixture
+def mcp_url(live_server) -> str:
+    return f"{live_server.url}/mcp"

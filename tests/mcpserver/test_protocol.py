@@ -126,6 +126,12 @@ def test_it_has_no_stream_to_open_with_get(rpc):
     assert response.json()["error"]["code"] == -32600
 
 
+def test_it_answers_405_to_a_get_asking_for_an_event_stream(rpc):
+    response = rpc.client.get("/mcp/", headers={"Accept": "text/event-stream"})
+
+    assert response.status_code == 405
+
+
 def test_it_has_no_session_to_delete(rpc):
     response = rpc.client.delete("/mcp/", headers=HEADERS)
 

@@ -52,13 +52,19 @@ CALL_TIMEOUT = 90
 INSTALL_TIMES: dict[str, float] = {}
 
 
-_NAMES = {"python": "py", "node": "node", "cli": "cli"}
-_PACKAGES = {"python": "mem0ai", "node": "mem0ai", "cli": "mem0-cli"}
+_NAMES = {"python": "py", "node": "node", "cli": "cli", "mcp-node": "mcp-node"}
+# mcp-node: the official MCP TypeScript SDK, whose client tests/mcpserver drives against /mcp.
+_PACKAGES = {
+    "python": "mem0ai",
+    "node": "mem0ai",
+    "cli": "mem0-cli",
+    "mcp-node": "@modelcontextprotocol/sdk",
+}
 
 
 @dataclass(frozen=True)
 class SdkSpec:
-    kind: str  # "python", "node" or "cli" (Python packages installed with pip --target)
+    kind: str  # "python", "node", "mcp-node" or "cli" (Python ones installed with pip --target)
     version: str
 
     @property
@@ -83,7 +89,8 @@ PY_0118 = SdkSpec("python", "0.1.118")
 JS_3 = SdkSpec("node", "3.3.1")
 JS_2 = SdkSpec("node", "2.4.6")
 CLI = SdkSpec("cli", "0.2.13")
-ALL_SPECS = (PY_1, PY_0118, JS_3, JS_2, CLI)
+MCP_JS = SdkSpec("mcp-node", "1.32.2")
+ALL_SPECS = (PY_1, PY_0118, JS_3, JS_2, CLI, MCP_JS)
 
 
 class SdkInstallError(RuntimeError):
@@ -140,7 +147,7 @@ def _install_command(spec: SdkSpec, into: Path) -> list[str]:
         "install",
         "--prefix",
         str(into),
-        f"mem0ai@{spec.version}",
+        f"{spec.package}@{spec.version}",
         "--no-audit",
         "--no-fund",
         "--legacy-peer-deps",
@@ -163,6 +170,13 @@ def _check_command(spec: SdkSpec, where: Path) -> tuple[list[str], dict[str, str
         )
         env = sdk_env(**{"PYTHONPATH": str(where)})
         return [sys.executable, "-c", code, str(where)], env
+    if spec.package != "mem0ai":
+        code = (
+            "const fs=require('fs'),path=require('path');"
+            "const dir=path.join(process.argv[1],'node_modules',process.argv[2]);"
+            "console.log(JSON.parse(fs.readFileSync(path.join(dir,'package.json'),'utf8')).version)"
+        )
+        return ["node", "-e", code, str(where), spec.package], sdk_env()
     code = (
         "const fs=require('fs'),path=require('path');"
         "const dir=path.join(process.argv[1],'node_modules','mem0ai');"
