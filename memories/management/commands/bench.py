@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Run a benchmark: search, locomo, memorybank, ingest or dashboard."
+    help = "Run a benchmark: search, mcp, locomo, memorybank, ingest or dashboard."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="which", required=True)
@@ -49,6 +49,12 @@ class Command(BaseCommand):
         memorybank.add_argument(
             "--lang", nargs="+", choices=["zh", "en"], default=["zh", "en"], dest="languages"
         )
+        mcp = sub.add_parser("mcp", help="search_memories through MCP vs the same search via SDK")
+        mcp.add_argument("--memories", type=int, default=100_000)
+        mcp.add_argument("--users", type=int, default=1_000)
+        mcp.add_argument("--queries", type=int, default=300, help="per client")
+        mcp.add_argument("--pool", type=int, default=20_000, help="distinct texts embedded")
+        mcp.add_argument("--reload", action="store_true", help="drop and reload the data")
         dashboard = sub.add_parser("dashboard", help="server time of the heaviest screens")
         dashboard.add_argument("--memories", type=int, default=100_000)
         dashboard.add_argument("--users", type=int, default=1_000)
@@ -63,7 +69,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, which, **options):
-        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per SDK call otherwise
+        for client in ("httpx", "httpx2"):  # one line per SDK or MCP call otherwise
+            logging.getLogger(client).setLevel(logging.WARNING)
         if which == "search":
             from memories.bench.search import run
 
@@ -78,6 +85,19 @@ class Command(BaseCommand):
             )
             self.print_search(results)
             self.save("search", results)
+        elif which == "mcp":
+            from memories.bench.mcp import run as run_mcp
+
+            results = run_mcp(
+                memories=options["memories"],
+                users=options["users"],
+                queries=options["queries"],
+                pool_size=options["pool"],
+                reload=options["reload"],
+                progress=self.progress,
+            )
+            self.print_mcp(results)
+            self.save("mcp", results)
         elif which == "locomo":
             from pathlib import Path
 
@@ -265,6 +285,26 @@ class Command(BaseCommand):
         ]:
             row = results[name]
             self.stdout.write(f"{label:<46}{row['p50']:>8.2f}{row['p95']:>8.2f}{row['p99']:>8.2f}")
+
+    def print_mcp(self, results: dict) -> None:
+        self.stdout.write(
+            f"\nsearch through MCP vs the SDK, {results['memories']:,} memories, "
+            f"{results['users']:,} users (ms; one user each, top_k=10, alternating)\n"
+        )
+        self.stdout.write(f"{'client':<40}{'p50':>8}{'p95':>8}{'p99':>8}{'n':>6}")
+        for name, label in [("sdk", "Python SDK (mem0ai), REST"), ("mcp", "MCP Python client")]:
+            row = results[name]
+            self.stdout.write(
+                f"{label:<40}{row['p50']:>8.2f}{row['p95']:>8.2f}{row['p99']:>8.2f}{row['n']:>6}"
+            )
+        loop = results["event_loop_per_request_ms"]
+        self.stdout.write(
+            f"\nMCP / SDK: p50 {results['ratio_p50_mcp_to_sdk']:.2f}x, "
+            f"p95 {results['ratio_p95_mcp_to_sdk']:.2f}x (target <= 1.3x at p95)\n"
+            f"an event loop per request (an ASGI bridge's least cost): p50 {loop['p50']:.2f} ms, "
+            f"p95 {loop['p95']:.2f} ms\nimport: "
+            + ", ".join(f"{name} {s} s" for name, s in results["import_seconds"].items())
+        )
 
     def save(self, name: str, results: dict) -> None:
         out = settings.VAR_DIR / "bench"
