@@ -8,6 +8,7 @@ from dashboard.views import (
     entities,
     events,
     keys,
+    mcp,
     members,
     moderation,
     overview,
@@ -61,6 +62,7 @@ urlpatterns = [
     # --- the project's keys, people and settings
     path(PROJECT + "keys/", keys.key_list, name="key-list"),
     path(PROJECT + "keys/<str:prefix>/revoke/", keys.key_revoke, name="key-revoke"),
+    path(PROJECT + "mcp/", mcp.mcp_connect, name="mcp-connect"),
     path(MEMBERS, members.member_list, name="member-list"),
     path(MEMBERS + "role/", members.member_role, name="member-role"),
     path(MEMBERS + "remove/", members.member_remove, name="member-remove"),
