@@ -26,6 +26,7 @@ def mcp_url(base: str, user_id: str = "") -> str:
 
 
 def client_configs(url: str, key: str = "") -> list[ClientConfig]:
+    """The shell commands quote the URL: zsh refuses an unquoted `?user_id=` as a glob."""
     key = key or KEY_PLACEHOLDER
     bearer = f"Bearer {key}"
     remote = {
@@ -38,7 +39,7 @@ def client_configs(url: str, key: str = "") -> list[ClientConfig]:
             "claude-code",
             "Claude Code",
             _("Run in a terminal (add --scope user to use it in every project):"),
-            f'claude mcp add --transport http engram {url} --header "Authorization: {bearer}"',
+            f'claude mcp add --transport http engram "{url}" --header "Authorization: {bearer}"',
         ),
         ClientConfig(
             "claude-desktop",
@@ -68,7 +69,7 @@ def client_configs(url: str, key: str = "") -> list[ClientConfig]:
             "stdio",
             "stdio (mcp-remote)",
             _("A client that only starts local (stdio) servers: run this command as the server:"),
-            f'npx -y mcp-remote {url} --header "Authorization: {bearer}"',
+            f'npx -y mcp-remote "{url}" --header "Authorization: {bearer}"',
         ),
     ]
 

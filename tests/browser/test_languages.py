@@ -61,6 +61,7 @@ def screens(owner) -> dict[str, str]:
         "event": reverse("dashboard:event-detail", kwargs={**project, "event_id": owner.event_id}),
         "api-calls": reverse("dashboard:request-list", kwargs=project),
         "api-keys": reverse("dashboard:key-list", kwargs=project),
+        "mcp-clients": reverse("dashboard:mcp-connect", kwargs=project),
         "webhooks": reverse("dashboard:webhook-list", kwargs=project),
         "webhook": reverse(
             "dashboard:webhook-detail", kwargs={**project, "webhook_id": owner.webhook.webhook_id}

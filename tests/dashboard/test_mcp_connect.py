@@ -21,7 +21,7 @@ def test_it_shows_the_url_and_each_client_s_configuration(alice_client, url):
     page = response.content.decode()
     assert response.status_code == 200
     assert 'value="http://testserver/mcp"' in page
-    assert "claude mcp add --transport http engram http://testserver/mcp" in page
+    assert "claude mcp add --transport http engram &quot;http://testserver/mcp&quot;" in page
     assert "mcp-remote" in page and "~/.cursor/mcp.json" in page
     assert "&lt;YOUR_ENGRAM_API_KEY&gt;" in page
 
