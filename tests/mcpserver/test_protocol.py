@@ -158,3 +158,23 @@ def test_it_counts_the_answer_as_json(rpc):
     response = rpc.post({"jsonrpc": "2.0", "id": "abc", "method": "ping"})
 
     assert json.loads(response.content) == {"jsonrpc": "2.0", "id": "abc", "result": {}}
+
+
+def test_a_tool_that_breaks_is_a_logged_internal_error_not_a_page(rpc, monkeypatch):
+    from mcpserver import tools
+
+    def broken(call):
+        raise RuntimeError("boom")
+
+    spec = tools.BY_NAME["list_entities"]
+    monkeypatch.setitem(tools.BY_NAME, "list_entities", type(spec)(**{**vars(spec), "run": broken}))
+
+    response = rpc.post(
+        {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "list_entities"}}
+    )
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["id"] == 3
+    assert response.json()["error"]["code"] == -32603
+    assert "boom" not in response.json()["error"]["message"]
