@@ -36,6 +36,11 @@ def run(*, memories: int, users: int, queries: int, pool_size: int, reload: bool
     results["sdk"], results["mcp"] = percentiles(sdk), percentiles(mcp)
     results["ratio_p50_mcp_to_sdk"] = results["mcp"]["p50"] / results["sdk"]["p50"]
     results["ratio_p95_mcp_to_sdk"] = results["mcp"]["p95"] / results["sdk"]["p95"]
+    progress("a trivial tool call through this endpoint's protocol layer and the SDK's server...")
+    results["trivial_call_ms"] = {
+        "engram_protocol": _protocol_cost(project),
+        "sdk_asgi_server": _sdk_server_cost(),
+    }
     results["event_loop_per_request_ms"] = _event_loop_cost()
     results["import_seconds"] = {name: _import_seconds(name) for name in ("mcp_types", "mcp")}
     return results
@@ -93,6 +98,89 @@ async def _mcp_search(session, query: str, user: str) -> float:
     if result.is_error:
         raise RuntimeError(f"search_memories failed: {result.content[0].text}")
     return elapsed
+
+
+def _trivial(call) -> dict:
+    return {"x": call.arguments["x"]}
+
+
+def _protocol_cost(project, repeats: int = 500) -> dict:
+    """`mcpserver.protocol` answering a tools/call of a tool that does nothing, in process
+    (the request already authenticated): what the endpoint adds to a tool's own work."""
+    from rest_framework.parsers import JSONParser
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from mcpserver import protocol, tools
+
+    api_key = project.api_keys.first()
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call"}
+    body["params"] = {"name": "echo", "arguments": {"x": "hi"}}
+    factory = APIRequestFactory()
+    spec = tools.ToolSpec(name="echo", title="", description="", properties={}, run=_trivial)
+    tools.BY_NAME["echo"] = spec
+    samples = []
+    try:
+        for _ in range(repeats):
+            request = Request(factory.post("/mcp/", body, format="json"), parsers=[JSONParser()])
+            request._authenticator, request._user, request._auth = None, None, api_key
+            started = time.perf_counter()
+            protocol.answer(request, request.data, default_user_id="default")
+            samples.append((time.perf_counter() - started) * 1000)
+    finally:
+        del tools.BY_NAME["echo"]
+    return percentiles(samples)
+
+
+def _sdk_server_cost(repeats: int = 500) -> dict:
+    """The SDK's own server (option (b)): `MCPServer` with stateless_http and json_response,
+    its ASGI app on one event loop in a thread, as a WSGI worker would host it, each call handed
+    over from this thread and awaited, like a request thread would."""
+    import asyncio
+    import threading
+
+    import httpx2
+    from mcp.server.mcpserver import MCPServer
+
+    server = MCPServer("bench")
+    server.tool()(_echo)
+    app = server.streamable_http_app(stateless_http=True, json_response=True)
+    loop, ready, state = asyncio.new_event_loop(), threading.Event(), {}
+
+    async def host():
+        async with server.session_manager.run():
+            transport = httpx2.ASGITransport(app=app)
+            state["client"] = httpx2.AsyncClient(
+                transport=transport, base_url="http://localhost:8000"
+            )
+            ready.set()
+            await asyncio.Event().wait()
+
+    threading.Thread(target=loop.run_until_complete, args=(host(),), daemon=True).start()
+    ready.wait(30)
+    headers = {"accept": "application/json, text/event-stream", "mcp-protocol-version": _V}
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call"}
+    body["params"] = {"name": "_echo", "arguments": {"x": "hi"}}
+
+    def one():
+        call = state["client"].post("/mcp", headers=headers, json=body)
+        return asyncio.run_coroutine_threadsafe(call, loop).result(30)
+
+    if one().status_code != 200:
+        raise RuntimeError("the SDK's server did not answer the tool call")
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        one()
+        samples.append((time.perf_counter() - started) * 1000)
+    return percentiles(samples)
+
+
+_V = "2025-11-25"
+
+
+def _echo(x: str) -> str:
+    return x
 
 
 def _event_loop_cost(repeats: int = 300) -> dict:

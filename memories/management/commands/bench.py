@@ -298,6 +298,15 @@ class Command(BaseCommand):
                 f"{label:<40}{row['p50']:>8.2f}{row['p95']:>8.2f}{row['p99']:>8.2f}{row['n']:>6}"
             )
         loop = results["event_loop_per_request_ms"]
+        trivial = results["trivial_call_ms"]
+        for name, label in [
+            ("engram_protocol", "a no-op tool call, mcpserver.protocol"),
+            ("sdk_asgi_server", "a no-op tool call, the SDK's ASGI server"),
+        ]:
+            row = trivial[name]
+            self.stdout.write(
+                f"{label:<40}{row['p50']:>8.2f}{row['p95']:>8.2f}{row['p99']:>8.2f}{row['n']:>6}"
+            )
         self.stdout.write(
             f"\nMCP / SDK: p50 {results['ratio_p50_mcp_to_sdk']:.2f}x, "
             f"p95 {results['ratio_p95_mcp_to_sdk']:.2f}x (target <= 1.3x at p95)\n"
