@@ -64,7 +64,10 @@ class McpApi(ProjectScopedApi):
 
         rpc_id = getattr(self.request, "mcp_rpc_id", None)
         if isinstance(exc, protocol.RpcError):
-            return Response(exc.body(rpc_id), status=exc.http_status)
+            body = exc.body(rpc_id)
+            if exc.http_status >= 400:  # an HTTP-level refusal: with the `detail` (below)
+                body["detail"] = exc.message
+            return Response(body, status=exc.http_status)
         try:
             response = super().handle_exception(exc)  # the API's handler: status, headers
         except Exception as uncaught:
@@ -77,7 +80,9 @@ class McpApi(ProjectScopedApi):
         elif status >= 500:
             code = protocol.INTERNAL_ERROR
         error = protocol.RpcError(code, response.data["detail"], data={"status": status})
-        response.data = error.body(rpc_id)
+        # The API's `detail` too: an HTTP-level refusal (a bad key, 405, 413, 429) reaches
+        # clients that are not JSON-RPC aware, and every Engram error body carries one.
+        response.data = {**error.body(rpc_id), "detail": response.data["detail"]}
         return response
 
     def logged_as(self, request, response) -> tuple[str, int]:
