@@ -64,25 +64,21 @@ class McpApi(ProjectScopedApi):
 
         rpc_id = getattr(self.request, "mcp_rpc_id", None)
         if isinstance(exc, protocol.RpcError):
-            body = exc.body(rpc_id)
-            if exc.http_status >= 400:  # an HTTP-level refusal: with the `detail` (below)
-                body["detail"] = exc.message
-            return Response(body, status=exc.http_status)
+            return Response(exc.body(rpc_id), status=exc.http_status)
         try:
             response = super().handle_exception(exc)  # the API's handler: status, headers
         except Exception as uncaught:
             error = protocol.internal_error(uncaught)
-            return Response(error.body(rpc_id), status=500)
+            return Response(error.body(rpc_id), status=error.http_status)
         status = response.status_code
         code = protocol.INVALID_REQUEST
         if isinstance(exc, exceptions.ParseError):
             code = PARSE_ERROR
         elif status >= 500:
             code = protocol.INTERNAL_ERROR
-        error = protocol.RpcError(code, response.data["detail"], data={"status": status})
-        # The API's `detail` too: an HTTP-level refusal (a bad key, 405, 413, 429) reaches
-        # clients that are not JSON-RPC aware, and every Engram error body carries one.
-        response.data = {**error.body(rpc_id), "detail": response.data["detail"]}
+        detail = response.data["detail"]
+        error = protocol.RpcError(code, detail, data={"status": status}, http_status=status)
+        response.data = error.body(rpc_id)
         return response
 
     def logged_as(self, request, response) -> tuple[str, int]:

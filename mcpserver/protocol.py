@@ -53,7 +53,12 @@ class RpcError(Exception):
     def body(self, rpc_id) -> dict:
         error = types.ErrorData(code=self.code, message=self.message, data=self.data)
         answer = types.JSONRPCError(jsonrpc="2.0", id=rpc_id, error=error)
-        return {**_dump(answer), "id": rpc_id}  # `"id": null` when unknown, as JSON-RPC says
+        body = {**_dump(answer), "id": rpc_id}  # `"id": null` when unknown, as JSON-RPC says
+        if self.http_status >= 400:
+            # An HTTP-level refusal (a bad body, key, method or size) also reaches clients that
+            # are not JSON-RPC aware: it carries the `detail` every Engram error body has.
+            body["detail"] = self.message
+        return body
 
 
 def answer(request: Request, body, *, default_user_id: str) -> tuple[dict | None, int]:
@@ -273,7 +278,9 @@ METHODS = {
 def internal_error(exc: BaseException) -> RpcError:
     logger.error("MCP request failed", exc_info=exc)
     return RpcError(
-        INTERNAL_ERROR, "Internal error: the request was not completed; see the server log."
+        INTERNAL_ERROR,
+        "Internal error: the request was not completed; see the server log.",
+        http_status=500,
     )
 
 
